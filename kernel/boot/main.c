@@ -1,0 +1,101 @@
+/*
+ * kmain: from the PVH entry to the app's main(). Order matters: the console
+ * first (so anything later can report), then traps (so faults are
+ * reported), memory map and page tables, then clocks, then the C library.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "../kernel.h"
+
+struct hvm_start_info *boot_info;
+int main(int argc, char **argv);
+void __libc_init_array(void);
+void time_init(void);
+void kernel_services_init(void);
+
+/* tools/mksyms.py defines the real name in the second link. */
+__attribute__((weak)) const char lu_image_name[] = "app";
+
+#define MAX_ARGS 64
+#define MAX_OPTS 32
+static char cmdline[2048];
+static char *argv_buf[MAX_ARGS + 1];
+static char *opts[MAX_OPTS];
+static int nopts;
+
+const char *boot_cmdline(void) { return cmdline; }
+
+/* Splits the command line in place on spaces, honouring "double quotes".
+ * Words before a lone "--" are kernel options (key=value); words after it
+ * are the app's arguments. */
+static int parse_cmdline(void)
+{
+    int argc = 0;
+    argv_buf[argc++] = (char *)lu_image_name;
+    bool app = false;
+    char *p = cmdline;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *w = p, *o = p;
+        bool quoted = false;
+        while (*p && (quoted || *p != ' ')) {
+            if (*p == '"')
+                quoted = !quoted;
+            else
+                *o++ = *p;
+            p++;
+        }
+        if (*p)
+            p++;
+        *o = '\0';
+        if (!app && strcmp(w, "--") == 0)
+            app = true;
+        else if (app && argc < MAX_ARGS)
+            argv_buf[argc++] = w;
+        else if (!app && nopts < MAX_OPTS)
+            opts[nopts++] = w;
+    }
+    argv_buf[argc] = NULL;
+    return argc;
+}
+
+const char *lu_plat_getopt(const char *key)
+{
+    size_t n = strlen(key);
+    for (int i = 0; i < nopts; i++)
+        if (strncmp(opts[i], key, n) == 0 && opts[i][n] == '=')
+            return opts[i] + n + 1;
+    return NULL;
+}
+
+const char *lu_plat_program_name(void) { return lu_image_name; }
+const char *lu_plat_build_name(void) { return "image"; }
+
+__attribute__((weak)) void kernel_services_init(void) {}
+
+void kmain(struct hvm_start_info *si)
+{
+    boot_info = si;
+    uart_init();
+    gdt_init();
+    idt_init();
+    if (si->magic != HVM_START_MAGIC) {
+        kprintf("lucent: not booted through PVH (start info magic %x)\n", si->magic);
+        kernel_exit(125);
+    }
+    if (si->cmdline_paddr) {
+        const char *c = (const char *)(uintptr_t)si->cmdline_paddr;
+        strncpy(cmdline, c, sizeof cmdline - 1);
+    }
+    heap_init();
+    mmu_init();
+    tsc_init();
+    time_init();
+    int argc = parse_cmdline();
+    kernel_services_init(); /* threads, interrupts, devices: issue B on */
+    __libc_init_array();
+    exit(main(argc, argv_buf));
+}
