@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "arch/x86_64/cpu.h"
 #include "kernel.h"
+#include "sched/sched.h"
 
 static void debugcon(const char *s)
 {
@@ -69,7 +70,11 @@ __attribute__((noreturn)) void kernel_fatal(int signo, struct trap_frame *tf)
                 tf->error & 16 ? "instruction fetch" : (tf->error & 2 ? "write" : "read"),
                 cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
     }
-    if (tf->vector == 8)
+    struct lu_thread *victim = (tf->vector == 14 || tf->vector == 8) ? thread_guard_owner(read_cr2()) : NULL;
+    if (victim)
+        kprintf("  stack overflow in thread '%s' (tid %u): hit the guard page at 0x%lx\n", victim->name,
+                victim->tid, (unsigned long)read_cr2());
+    else if (tf->vector == 8)
         kprintf("  (a double fault is most often a stack overflow into a guard page)\n");
     regs(tf);
     backtrace_print_trap(tf);

@@ -11,7 +11,10 @@ struct hvm_start_info *boot_info;
 int main(int argc, char **argv);
 void __libc_init_array(void);
 void time_init(void);
-void kernel_services_init(void);
+void sched_init(void);
+void apic_init(void);
+void entropy_init(void);
+void locks_threads_up(void);
 
 /* tools/mksyms.py defines the real name in the second link. */
 __attribute__((weak)) const char lu_image_name[] = "app";
@@ -74,7 +77,9 @@ const char *lu_plat_getopt(const char *key)
 const char *lu_plat_program_name(void) { return lu_image_name; }
 const char *lu_plat_build_name(void) { return "image"; }
 
-__attribute__((weak)) void kernel_services_init(void) {}
+/* Drivers and subsystems that start after threads and interrupts exist
+ * register here (weak default: none). */
+__attribute__((weak)) void drivers_init(void) {}
 
 void kmain(struct hvm_start_info *si)
 {
@@ -95,7 +100,12 @@ void kmain(struct hvm_start_info *si)
     tsc_init();
     time_init();
     int argc = parse_cmdline();
-    kernel_services_init(); /* threads, interrupts, devices: issue B on */
+    entropy_init();
+    sched_init(); /* this flow becomes thread 1, "main" */
+    locks_threads_up();
+    apic_init();
+    __asm__ volatile("sti");
+    drivers_init(); /* PCI, virtio-console: the channels (issue C) */
     __libc_init_array();
     exit(main(argc, argv_buf));
 }

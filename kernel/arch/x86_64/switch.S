@@ -1,0 +1,43 @@
+/*
+ * Context switch between kernel threads:
+ *     void ctx_switch(uint64_t *save_rsp, uint64_t new_rsp)
+ * Saves the callee-saved registers, MXCSR and the x87 control word (the
+ * only SSE/FPU state the ABI says survives a call) on the old stack,
+ * stores the old stack pointer, and resumes the new stack. Always called
+ * with interrupts off; the resumed code restores its own interrupt state.
+ * An interrupted thread's full register and SSE state is already on its
+ * stack in its trap frame (isr.S), so preemption needs nothing more.
+ */
+    .text
+    .globl ctx_switch
+ctx_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+/* First code of every new thread: ctx_switch "returns" here with the
+ * thread in %rbx (see thread_create's initial frame). */
+    .globl thread_start
+thread_start:
+    movq %rbx, %rdi
+    xorl %ebp, %ebp             /* ends backtraces */
+    call thread_main
+    ud2

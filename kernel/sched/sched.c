@@ -1,0 +1,283 @@
+/*
+ * The scheduler: round-robin among ready threads with a 10 ms slice,
+ * preemptive on the local APIC timer, and tickless: the timer is armed only
+ * for the next event that matters (the earliest timed wait, or the end of
+ * the running thread's slice when another thread is waiting for the CPU).
+ * With nothing to do the idle thread halts.
+ */
+#include <errno.h>
+#include <string.h>
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/irq.h"
+#include "../kernel.h"
+#include "sched.h"
+
+#define SLICE_NS 10000000ULL
+
+static struct cpu cpu0;
+static struct lu_thread *runq_head, *runq_tail;
+static struct lu_thread *sleepers; /* sorted by deadline */
+static struct lu_thread *dead;     /* exited detached threads whose stacks await freeing */
+static uint64_t armed_for;
+
+void ctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
+void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next);
+__attribute__((weak)) void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next) {}
+void trace_sched_wakeup_hook(struct lu_thread *t);
+__attribute__((weak)) void trace_sched_wakeup_hook(struct lu_thread *t) {}
+
+struct cpu *cpu_self(void) { return &cpu0; }
+static bool ready(void) { return runq_head != NULL; }
+
+static void runq_push(struct lu_thread *t)
+{
+    t->next = NULL;
+    if (runq_tail)
+        runq_tail->next = t;
+    else
+        runq_head = t;
+    runq_tail = t;
+}
+
+static struct lu_thread *runq_pop(void)
+{
+    struct lu_thread *t = runq_head;
+    if (t) {
+        runq_head = t->next;
+        if (!runq_head)
+            runq_tail = NULL;
+        t->next = NULL;
+    }
+    return t;
+}
+
+static void sleepers_insert(struct lu_thread *t)
+{
+    struct lu_thread **pp = &sleepers;
+    while (*pp && (*pp)->deadline <= t->deadline)
+        pp = &(*pp)->sleep_next;
+    t->sleep_next = *pp;
+    *pp = t;
+}
+
+static void sleepers_remove(struct lu_thread *t)
+{
+    for (struct lu_thread **pp = &sleepers; *pp; pp = &(*pp)->sleep_next)
+        if (*pp == t) {
+            *pp = t->sleep_next;
+            t->sleep_next = NULL;
+            return;
+        }
+}
+
+static void waitq_remove(struct lu_waitq *wq, struct lu_thread *t)
+{
+    struct lu_thread *prev = NULL;
+    for (struct lu_thread *p = wq->head; p; prev = p, p = p->next)
+        if (p == t) {
+            if (prev)
+                prev->next = p->next;
+            else
+                wq->head = p->next;
+            if (wq->tail == p)
+                wq->tail = prev;
+            p->next = NULL;
+            return;
+        }
+}
+
+/* Arms the timer for the next thing that needs the CPU's attention. */
+static void timer_program(void)
+{
+    uint64_t next = 0;
+    if (sleepers)
+        next = sleepers->deadline;
+    if (ready() && cpu0.current != cpu0.idle && (!next || cpu0.slice_end < next))
+        next = cpu0.slice_end;
+    if (next != armed_for) {
+        armed_for = next;
+        apic_timer_arm(next);
+    }
+}
+
+static void wake(struct lu_thread *t, int reason)
+{
+    if (t->waiting_on) {
+        waitq_remove(t->waiting_on, t);
+        t->waiting_on = NULL;
+    }
+    if (t->deadline) {
+        sleepers_remove(t);
+        t->deadline = 0;
+    }
+    t->wake_reason = reason;
+    trace_sched_wakeup_hook(t);
+    sched_ready(t);
+}
+
+void sched_ready(struct lu_thread *t)
+{
+    t->state = T_READY;
+    runq_push(t);
+    if (cpu0.current == cpu0.idle)
+        cpu0.need_resched = true;
+    else
+        timer_program(); /* the running thread now has a slice to end */
+}
+
+void schedule(void)
+{
+    struct lu_thread *prev = cpu0.current, *next;
+    cpu0.need_resched = false;
+    if (prev->state == T_RUNNING && prev != cpu0.idle) {
+        if (!ready()) {
+            timer_program();
+            return; /* nothing else wants the CPU: keep running */
+        }
+        prev->state = T_READY;
+        runq_push(prev);
+    }
+    next = runq_pop();
+    if (!next)
+        next = cpu0.idle;
+    uint64_t now = lu_plat_now_ns();
+    cpu0.slice_end = now + SLICE_NS;
+    if (next != prev) {
+        prev->cpu_ns += now - prev->ran_since;
+        next->ran_since = now;
+        next->switches++;
+        cpu0.context_switches++;
+        next->state = T_RUNNING;
+        trace_sched_switch_hook(prev, next);
+        cpu0.current = next;
+        timer_program();
+        ctx_switch(&prev->rsp, next->rsp);
+        /* back in prev: free stacks of threads that died meanwhile; they
+         * cannot free their own while running on them */
+        while (dead) {
+            struct lu_thread *d = dead;
+            dead = d->next;
+            thread_reap(d);
+        }
+    } else {
+        next->state = T_RUNNING;
+        timer_program();
+    }
+}
+
+int sched_block(struct lu_waitq *wq, uint64_t deadline)
+{
+    struct lu_thread *t = cpu0.current;
+    t->state = deadline && !wq ? T_SLEEPING : T_BLOCKED;
+    t->wake_reason = 0;
+    if (wq) {
+        t->next = NULL;
+        if (wq->tail)
+            wq->tail->next = t;
+        else
+            wq->head = t;
+        wq->tail = t;
+        t->waiting_on = wq;
+    }
+    if (deadline) {
+        t->deadline = deadline;
+        sleepers_insert(t);
+    }
+    schedule();
+    return t->wake_reason;
+}
+
+int sched_wake_one(struct lu_waitq *wq)
+{
+    if (!wq->head)
+        return 0;
+    wake(wq->head, 0);
+    return 1;
+}
+
+int sched_wake_all(struct lu_waitq *wq)
+{
+    int n = 0;
+    while (wq->head) {
+        wake(wq->head, 0);
+        n++;
+    }
+    return n;
+}
+
+/* The exited-thread list is drained after the next switch. */
+void sched_defer_reap(struct lu_thread *t)
+{
+    t->next = dead;
+    dead = t;
+}
+
+void sched_timer_interrupt(void)
+{
+    uint64_t now = lu_plat_now_ns();
+    armed_for = 0;
+    while (sleepers && sleepers->deadline <= now)
+        wake(sleepers, -ETIMEDOUT);
+    if (cpu0.current != cpu0.idle && ready() && now >= cpu0.slice_end)
+        cpu0.need_resched = true;
+    timer_program();
+}
+
+void sched_irq_exit(void)
+{
+    if (cpu0.need_resched)
+        schedule();
+}
+
+void sched_yield_now(void)
+{
+    unsigned long f = irq_save();
+    schedule();
+    irq_restore(f);
+}
+
+/* Replaces the busy wait in time.c. */
+void kernel_sleep_until(uint64_t deadline_ns)
+{
+    unsigned long f = irq_save();
+    while (lu_plat_now_ns() < deadline_ns)
+        sched_block(NULL, deadline_ns);
+    irq_restore(f);
+}
+
+int sched_yield(void)
+{
+    sched_yield_now();
+    return 0;
+}
+
+static void *idle_main(void *arg)
+{
+    for (;;) {
+        __asm__ volatile("cli");
+        if (ready() || cpu0.need_resched)
+            schedule();
+        else
+            __asm__ volatile("sti; hlt" ::: "memory"); /* sti's shadow covers hlt: no lost wake-up */
+    }
+    return NULL;
+}
+
+void thread_init_main(struct lu_thread *t); /* thread.c */
+struct lu_thread *thread_alloc(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
+                               bool detached);
+
+void sched_init(void)
+{
+    cpu0.self = &cpu0;
+    wrmsr(MSR_GS_BASE, (uintptr_t)&cpu0);
+    static struct lu_thread main_thread;
+    thread_init_main(&main_thread);
+    main_thread.state = T_RUNNING;
+    main_thread.ran_since = lu_plat_now_ns();
+    cpu0.current = &main_thread;
+    /* idle is never on the run queue: schedule() picks it when nothing is */
+    cpu0.idle = thread_alloc("idle", idle_main, NULL, 16384, true);
+}
+
+uint64_t sched_context_switches(void) { return cpu0.context_switches; }

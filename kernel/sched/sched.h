@@ -1,0 +1,97 @@
+/*
+ * Threads and the scheduler: the kernel's internal view. Apps see POSIX
+ * threads (libc/pthread.c); portable code sees lu_plat_thread_* (plat.h).
+ *
+ * Locking: one CPU today, so the scheduler's state is protected by turning
+ * interrupts off (irq_save). Every structure is reached through the per-CPU
+ * block (GS base) so that SMP means per-CPU run queues plus a lock, not a
+ * redesign.
+ */
+#ifndef LU_KERNEL_SCHED_H
+#define LU_KERNEL_SCHED_H
+#include <pthread.h>
+#include <reent.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum thread_state { T_READY, T_RUNNING, T_BLOCKED, T_SLEEPING, T_EXITED };
+
+#define THREAD_KEYS_MAX 64
+
+struct lu_thread {
+    uint64_t rsp; /* saved stack pointer while switched out */
+    uint32_t tid;
+    enum thread_state state;
+    char name[32];
+
+    void *stack;        /* lowest address: the guard page */
+    size_t stack_pages; /* including the guard page */
+    bool owns_stack;
+
+    struct lu_thread *next;       /* run queue or wait queue link */
+    struct lu_waitq *waiting_on;  /* the wait queue we are on, if any */
+    struct lu_thread *sleep_next; /* timed waits, sorted by deadline */
+    uint64_t deadline;            /* 0: no timeout */
+    int wake_reason;              /* 0, or -ETIMEDOUT */
+
+    uint64_t cpu_ns, switches, ran_since;
+
+    void *(*fn)(void *);
+    void *arg, *retval;
+    bool detached, joined;
+    struct lu_waitq joiners;
+
+    struct _reent reent; /* newlib's per-thread state (errno, stdio) */
+    void *keys[THREAD_KEYS_MAX];
+    struct lu_thread *all_next; /* the thread table */
+};
+
+struct cpu {
+    struct cpu *self; /* %gs:0 */
+    struct lu_thread *current; /* %gs:8 */
+    unsigned id;
+    struct lu_thread *idle;
+    bool need_resched;
+    uint64_t slice_end;
+    uint64_t context_switches;
+};
+
+static inline struct lu_thread *thread_current(void)
+{
+    struct lu_thread *t;
+    __asm__ volatile("movq %%gs:8, %0" : "=r"(t));
+    return t;
+}
+
+/* sched.c */
+void sched_init(void);                 /* makes the boot flow thread "main" */
+void sched_ready(struct lu_thread *t); /* make runnable (irqs off) */
+void schedule(void);                   /* pick and switch (irqs off) */
+/* Blocks the current thread on @wq (may be NULL) until woken or @deadline
+ * (monotonic ns, 0 = none). Interrupts must be off; returns 0 or -ETIMEDOUT. */
+int sched_block(struct lu_waitq *wq, uint64_t deadline);
+/* Wakes the first / every thread on @wq (irqs off). Returns how many. */
+int sched_wake_one(struct lu_waitq *wq);
+int sched_wake_all(struct lu_waitq *wq);
+void sched_yield_now(void);
+struct cpu *cpu_self(void);
+extern struct lu_thread *thread_list;
+
+/* thread.c */
+struct lu_thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
+                                bool detached);
+__attribute__((noreturn)) void thread_exit(void *retval);
+void thread_reap(struct lu_thread *t);
+struct lu_thread *thread_by_tid(uint32_t tid);
+bool thread_is_live(struct lu_thread *t);
+const char *thread_state_name(enum thread_state s);
+struct lu_thread *thread_guard_owner(uintptr_t addr);
+
+/* sync.c: the mutex and condition variable under pthreads, newlib and lwIP. */
+int kmutex_lock(pthread_mutex_t *m, uint64_t deadline);
+int kmutex_trylock(pthread_mutex_t *m);
+int kmutex_unlock(pthread_mutex_t *m);
+int kcond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline);
+int kcond_signal(pthread_cond_t *c, bool all);
+
+#endif
