@@ -2,6 +2,7 @@
  *   faults stack-overflow   unbounded recursion in a thread named "deep-thread"
  *   faults write-text       a store into this program's own code
  *   faults exec-heap        a call into freshly written heap memory
+ *   faults smash            overruns a stack buffer (the stack protector)
  *   faults sleep            prints how long usleep(200000) took, in ms
  * Each fault must end the run with a report; reaching the line after the
  * fault means protection is missing, and the program says so. */
@@ -29,6 +30,13 @@ static void *deep(void *arg)
     return (void *)(long)recurse(NULL, 0);
 }
 
+__attribute__((noinline)) static void smash(const char *src, size_t n)
+{
+    char buf[16];
+    memcpy(buf, src, n); /* overruns buf: the canary must catch it */
+    __asm__ volatile("" ::"r"(buf) : "memory");
+}
+
 __attribute__((noinline, used)) int victim(int x) { return x + 1; }
 
 int main(int argc, char **argv)
@@ -45,6 +53,10 @@ int main(int argc, char **argv)
         unsigned char *buf = malloc(64);
         memset(buf, 0xc3, 64); /* ret */
         ((void (*)(void))(void *)buf)();
+    } else if (!strcmp(mode, "smash")) {
+        char big[64];
+        memset(big, 'A', sizeof big);
+        smash(big, sizeof big);
     } else if (!strcmp(mode, "sleep")) {
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);

@@ -25,6 +25,10 @@ r = run_app('faults', 'exec-heap')
 print(r.stdout, r.stderr)
 check(r.returncode == 139 and 'instruction fetch' in r.stdout, 'executing the heap faults')
 
+r = run_app('faults', 'smash')
+print(r.stdout, r.stderr)
+check(r.returncode == 134 and 'stack smashing detected' in r.stdout, 'the stack protector catches an overrun')
+
 r = run_app('faults', 'sleep')
 print(r.stdout, r.stderr)
 m = re.search(r'slept (\d+) ms', r.stdout)
