@@ -113,4 +113,19 @@ __attribute__((noreturn)) void kernel_fatal(int signo, struct trap_frame *tf);
 /* time.c */
 uint64_t time_boot_epoch_ns(void);
 
+/* mm/pages.c: whole pages, from the top of RAM down. */
+void *pages_alloc(size_t n);
+void pages_free(void *p, size_t n);
+
+/* lib/klog.c: log lines kept off the console unless loglevel=debug. */
+bool klog_debug_enabled(void);
+void klog_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* drivers/drivers.c: PCI and its drivers (virtio-console), started from
+ * kmain once threads and interrupts are up. kernel_wait_event is how drivers
+ * wait: weak, it spins; the scheduler overrides it to block until an
+ * interrupt or @deadline_ns (it must still spin with interrupts off). */
+void drivers_init(void);
+void kernel_wait_event(uint64_t deadline_ns);
+
 #endif

@@ -1,0 +1,121 @@
+/*
+ * virtio 1.0 for drivers: the modern PCI transport (virtio_pci.c) and split
+ * virtqueues (virtqueue.c). A device driver (virtio_console.c) probes through
+ * PCI_DRIVER, calls virtio_pci_init to negotiate features, sets up its queues
+ * with virtq_setup, then virtio_pci_ready.
+ *
+ * Completion: virtq_get never waits; virtq_wait waits through
+ * kernel_wait_event, which spins today and which the scheduler overrides to
+ * block until an interrupt (issue B). With interrupts off (gdb stub, panic)
+ * callers loop on virtq_get, which needs nothing but memory reads.
+ */
+#ifndef LU_KERNEL_VIRTIO_H
+#define LU_KERNEL_VIRTIO_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "pci.h"
+
+#define VIRTIO_VENDOR 0x1af4
+#define VIRTIO_F_VERSION_1 32
+
+#define VIRTIO_STATUS_ACK 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_FAILED 128
+
+struct virtio_pci_common_cfg; /* virtio_pci.c */
+
+struct virtio_dev {
+    struct pci_dev *pci;
+    volatile struct virtio_pci_common_cfg *common;
+    volatile uint8_t *notify_base;
+    uint32_t notify_mult;
+    volatile uint8_t *isr;
+    volatile uint8_t *device_cfg; /* the device-specific configuration */
+    uint64_t features;            /* negotiated */
+    uint16_t num_queues;
+};
+
+/* Finds the vendor capabilities, resets the device, and negotiates:
+ * the result is (device features & @wanted), which must include
+ * VIRTIO_F_VERSION_1. Leaves the device at FEATURES_OK. */
+int virtio_pci_init(struct virtio_dev *v, struct pci_dev *pci, uint64_t wanted);
+/* DRIVER_OK: queues set up, the device may start using them. */
+void virtio_pci_ready(struct virtio_dev *v);
+/* FAILED, after which the device is left alone. */
+void virtio_pci_fail(struct virtio_dev *v);
+/* Transport side of virtq_setup: the device's size limit for queue @index
+ * (0: no such queue), and enabling it at the given ring addresses. */
+uint16_t virtio_pci_queue_max(struct virtio_dev *v, uint16_t index);
+volatile uint16_t *virtio_pci_queue_enable(struct virtio_dev *v, uint16_t index, uint16_t size,
+                                           uintptr_t desc, uintptr_t avail, uintptr_t used);
+static inline bool virtio_has(const struct virtio_dev *v, unsigned bit) { return (v->features >> bit) & 1; }
+
+/* The split ring (virtio 1.0, 2.4), laid out by virtq_setup. */
+struct virtq_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags, next;
+};
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+struct virtq_avail {
+    uint16_t flags, idx, ring[];
+};
+struct virtq_used_elem {
+    uint32_t id, len;
+};
+struct virtq_used {
+    uint16_t flags, idx;
+    struct virtq_used_elem ring[];
+};
+#define VIRTQ_USED_F_NO_NOTIFY 1
+
+struct virtq {
+    struct virtio_dev *dev;
+    uint16_t index, size;
+    struct virtq_desc *desc;
+    struct virtq_avail *avail;
+    volatile struct virtq_used *used;
+    volatile uint16_t *notify;
+    uint16_t free_head, num_free, last_used;
+    void **cookie;       /* per head descriptor: what virtq_get hands back */
+    uint16_t *chain_len; /* per head descriptor: descriptors in its chain */
+    void *pages;
+    size_t npages;
+};
+
+/* One buffer of a request: device-readable (out) or device-writable (in). */
+struct virtq_buf {
+    void *addr;
+    uint32_t len;
+    bool device_writes;
+};
+
+/* Allocates and enables queue @index with at most @max_size entries
+ * (rounded down to the device's limit and to a power of two). */
+int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t max_size);
+
+/* Makes @n buffers one request; @cookie comes back from virtq_get when the
+ * device is done with it. Returns 0 or -ENOSPC. Does not notify. */
+int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *cookie);
+
+/* Tells the device about requests added since the last kick (unless it
+ * asked not to be told). */
+void virtq_kick(struct virtq *q);
+
+/* Takes one completed request: returns its cookie and the bytes the device
+ * wrote in *len, or NULL when none is ready. Never waits. A used id outside
+ * the ring, or one that is not in flight, panics: the device is broken and
+ * trusting it would corrupt memory. */
+void *virtq_get(struct virtq *q, uint32_t *len);
+
+/* True when virtq_get would return a request. */
+bool virtq_pending(const struct virtq *q);
+
+/* Waits until a request completes or lu_plat_now_ns() passes @deadline_ns
+ * (UINT64_MAX: forever). Returns 0 or -ETIMEDOUT. */
+int virtq_wait(struct virtq *q, uint64_t deadline_ns);
+
+#endif

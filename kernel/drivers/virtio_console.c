@@ -1,0 +1,210 @@
+/*
+ * The virtio-console device (virtio 1.0, 5.3) in multiport mode: each
+ * virtserialport QEMU offers becomes a port with a name, and ports are how
+ * channels reach the host (chan_virtio.c).
+ *
+ * The control protocol, driver's view:
+ *   we post receive buffers on the control-in queue and send DEVICE_READY;
+ *   the device answers PORT_ADD for each port; we answer PORT_READY;
+ *   the device sends PORT_NAME, and PORT_OPEN(1) whenever a host peer
+ *   connects to the port's chardev (PORT_OPEN(0) when it leaves);
+ *   we send PORT_OPEN(1) when the port is first opened by lu_chan_open:
+ *   QEMU holds host data back until then.
+ * The device drops control messages when no buffer is posted, so every
+ * buffer is reposted before its message is handled.
+ *
+ * Data queues are set up when a port is opened, not when it is added, so a
+ * boot that never opens a channel costs only the two control queues. (QEMU
+ * accepts queue_enable after DRIVER_OK; a strict device would need all
+ * queues set up before it.)
+ */
+#include <errno.h>
+#include <string.h>
+#include "../kernel.h"
+#include "virtio_console.h"
+
+#define VIRTIO_CONSOLE_F_MULTIPORT 1
+enum {
+    VCON_DEVICE_READY = 0,
+    VCON_PORT_ADD = 1,
+    VCON_PORT_REMOVE = 2,
+    VCON_PORT_READY = 3,
+    VCON_CONSOLE_PORT = 4,
+    VCON_RESIZE = 5,
+    VCON_PORT_OPEN = 6,
+    VCON_PORT_NAME = 7,
+};
+struct vcon_ctrl {
+    uint32_t id;
+    uint16_t event, value;
+};
+
+#define CIN_BUFS 32
+#define CIN_BUF_SIZE 128 /* 8-byte header + the longest name we keep */
+#define COUT_BUF_SIZE 8
+
+static struct vcon dev;
+static bool present;
+
+struct vcon *vcon_get(void) { return present ? &dev : NULL; }
+
+/* Queue numbers in multiport mode: port 0 uses 0/1, control 2/3, port n 2n+2/2n+3. */
+static uint16_t rx_queue(uint32_t port) { return (uint16_t)(port == 0 ? 0 : 2 * port + 2); }
+
+static void ctrl_send(struct vcon *d, uint32_t id, uint16_t event, uint16_t value)
+{
+    struct vcon_ctrl *m = (struct vcon_ctrl *)d->cout_mem;
+    *m = (struct vcon_ctrl){id, event, value};
+    struct virtq_buf b = {m, sizeof *m, false};
+    if (virtq_add(&d->cout, &b, 1, m) != 0)
+        return;
+    virtq_kick(&d->cout);
+    /* One message in flight at a time keeps cout_mem trivially safe; these
+     * are rare (a few per port, ever). */
+    if (virtq_wait(&d->cout, lu_plat_now_ns() + 1000000000ULL) != 0) {
+        kprintf("virtio-console: control message %u for port %u not taken by the device\n", event, id);
+        return;
+    }
+    virtq_get(&d->cout, NULL);
+}
+
+static void cin_post(struct vcon *d, uint8_t *buf)
+{
+    struct virtq_buf b = {buf, CIN_BUF_SIZE, true};
+    virtq_add(&d->cin, &b, 1, buf);
+}
+
+static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra, uint32_t extra_len)
+{
+    if (m->event == VCON_PORT_ADD && m->id >= d->nports) {
+        ctrl_send(d, m->id, VCON_PORT_READY, 0); /* beyond what we track: refuse it */
+        return;
+    }
+    if (m->id >= d->nports)
+        return;
+    struct lu_chan *ch = &d->port[m->id];
+    switch (m->event) {
+    case VCON_PORT_ADD:
+        ch->added = true;
+        ctrl_send(d, m->id, VCON_PORT_READY, 1);
+        break;
+    case VCON_PORT_REMOVE:
+        ch->added = ch->named = false;
+        chan_host_closed(ch);
+        break;
+    case VCON_PORT_NAME: {
+        uint32_t n = extra_len < VCON_NAME_MAX - 1 ? extra_len : VCON_NAME_MAX - 1;
+        memcpy(ch->name, extra, n);
+        ch->name[n] = '\0';
+        ch->named = true;
+        klog_debug("virtio-console: port %u is %s\n", m->id, ch->name);
+        break;
+    }
+    case VCON_PORT_OPEN:
+        klog_debug("virtio-console: port %u host %s\n", m->id, m->value ? "open" : "closed");
+        if (m->value && !ch->host_open) {
+            ch->host_open = true;
+            ch->stats.connects++;
+        } else if (!m->value) {
+            chan_host_closed(ch);
+        }
+        break;
+    default: /* CONSOLE_PORT, RESIZE: no console semantics here */
+        break;
+    }
+}
+
+void vcon_poll_control(struct vcon *d)
+{
+    uint8_t *buf;
+    uint32_t len;
+    while ((buf = virtq_get(&d->cin, &len))) {
+        uint8_t msg[CIN_BUF_SIZE];
+        if (len > CIN_BUF_SIZE)
+            len = CIN_BUF_SIZE;
+        memcpy(msg, buf, len);
+        cin_post(d, buf);
+        virtq_kick(&d->cin);
+        if (len >= sizeof(struct vcon_ctrl)) {
+            struct vcon_ctrl m;
+            memcpy(&m, msg, sizeof m);
+            handle(d, &m, (const char *)msg + sizeof m, len - (uint32_t)sizeof m);
+        }
+    }
+}
+
+int vcon_port_open(struct lu_chan *ch)
+{
+    struct vcon *d = ch->dev;
+    if (ch->opened)
+        return 0;
+    if (!ch->rx.size) {
+        int rc = virtq_setup(&ch->rx, &d->v, rx_queue(ch->id), VCON_RX_BUFS);
+        if (rc == 0)
+            rc = virtq_setup(&ch->tx, &d->v, (uint16_t)(rx_queue(ch->id) + 1), VCON_TX_BUFS);
+        if (rc)
+            return rc;
+        ch->rx_mem = pages_alloc(VCON_RX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
+        ch->tx_mem = pages_alloc(VCON_TX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
+        if (!ch->rx_mem || !ch->tx_mem)
+            return -ENOMEM;
+        for (uint16_t i = 0; i < VCON_RX_BUFS; i++) {
+            uint8_t *p = ch->rx_mem + i * VCON_BUF_SIZE;
+            struct virtq_buf b = {p, VCON_BUF_SIZE, true};
+            if (virtq_add(&ch->rx, &b, 1, p) != 0)
+                break; /* the device's queue is smaller than our buffer count */
+        }
+        for (uint16_t i = 0; i < VCON_TX_BUFS && i < ch->tx.size; i++)
+            ch->tx_free[ch->ntx_free++] = i;
+        virtq_kick(&ch->rx);
+    }
+    ch->opened = true;
+    ctrl_send(d, ch->id, VCON_PORT_OPEN, 1);
+    return 0;
+}
+
+static int vcon_probe(struct pci_dev *pci)
+{
+    if (present)
+        return -EBUSY; /* one multiport device carries all channels */
+    struct vcon *d = &dev;
+    int rc = virtio_pci_init(&d->v, pci, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT));
+    if (rc)
+        return rc;
+    if (!virtio_has(&d->v, VIRTIO_CONSOLE_F_MULTIPORT) || !d->v.device_cfg) {
+        virtio_pci_fail(&d->v);
+        return -ENOTSUP; /* a single console port has no names: nothing for channels */
+    }
+    uint32_t max = *(volatile uint32_t *)(d->v.device_cfg + 4); /* virtio_console_config.max_nr_ports */
+    d->nports = max < VCON_MAX_PORTS ? max : VCON_MAX_PORTS;
+    if ((rc = virtq_setup(&d->cin, &d->v, 2, CIN_BUFS)) || (rc = virtq_setup(&d->cout, &d->v, 3, 4))) {
+        virtio_pci_fail(&d->v);
+        return rc;
+    }
+    d->cin_mem = pages_alloc(CIN_BUFS * CIN_BUF_SIZE / PAGE_SIZE);
+    d->cout_mem = pages_alloc(1);
+    if (!d->cin_mem || !d->cout_mem) {
+        virtio_pci_fail(&d->v);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < VCON_MAX_PORTS; i++)
+        d->port[i] = (struct lu_chan){.dev = d, .id = i};
+    for (int i = 0; i < CIN_BUFS && i < d->cin.size; i++)
+        cin_post(d, d->cin_mem + i * CIN_BUF_SIZE);
+    pci->priv = d;
+    virtio_pci_ready(&d->v);
+    virtq_kick(&d->cin);
+    present = true;
+    d->ready_ns = lu_plat_now_ns();
+    ctrl_send(d, 0xFFFFFFFF, VCON_DEVICE_READY, 1);
+    vcon_poll_control(d);
+    klog_debug("virtio-console: %u ports max, features %lx\n", max, (unsigned long)d->v.features);
+    return 0;
+}
+
+PCI_DRIVER(vcon_driver, {
+    .name = "virtio-console",
+    .vendor = VIRTIO_VENDOR,
+    .ids = {0x1003, 0x1043},
+    .probe = vcon_probe,
+});

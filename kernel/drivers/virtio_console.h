@@ -1,0 +1,61 @@
+/*
+ * virtio-console with VIRTIO_CONSOLE_F_MULTIPORT, shared between the device
+ * driver (virtio_console.c: control queue, port discovery, host open/close)
+ * and the channel API on top of it (chan_virtio.c: lu_chan_*). A struct
+ * lu_chan is one port.
+ */
+#ifndef LU_KERNEL_VIRTIO_CONSOLE_H
+#define LU_KERNEL_VIRTIO_CONSOLE_H
+#include <lucent/plat.h>
+#include "virtio.h"
+
+#define VCON_MAX_PORTS 32
+#define VCON_NAME_MAX 48
+#define VCON_BUF_SIZE 4096u
+#define VCON_RX_BUFS 16
+#define VCON_TX_BUFS 16
+
+struct lu_chan {
+    struct vcon *dev;
+    uint32_t id;
+    char name[VCON_NAME_MAX];
+    bool added, named, opened; /* opened: queues set up and PORT_OPEN sent */
+    bool host_open;            /* the host's PORT_OPEN: a peer is connected */
+    bool hup_read, hup_wait;   /* a peer left: owed to the next read / wait */
+    uint64_t hup_mark;         /* bytes_in when it left: reads stop there once */
+    uint64_t rx_consumed;      /* bytes handed to readers */
+    struct virtq rx, tx;
+    uint8_t *rx_mem, *tx_mem;
+    /* Filled receive buffers, oldest first, and the read offset into the
+     * oldest. */
+    uint16_t rx_fifo[VCON_RX_BUFS], rx_fifo_len[VCON_RX_BUFS];
+    uint16_t rx_head, rx_count, rx_off;
+    uint16_t tx_free[VCON_TX_BUFS], ntx_free;
+    struct lu_chan_stats stats;
+};
+
+struct vcon {
+    struct virtio_dev v;
+    struct virtq cin, cout; /* control: device to driver, driver to device */
+    uint8_t *cin_mem, *cout_mem;
+    uint32_t nports;        /* ports we can address: min(max_nr_ports, VCON_MAX_PORTS) */
+    uint64_t ready_ns;      /* when DEVICE_READY went out */
+    struct lu_chan port[VCON_MAX_PORTS];
+};
+
+/* The device, or NULL when the image booted without one. */
+struct vcon *vcon_get(void);
+/* Processes pending control messages (port add/name/open/close). Never waits. */
+void vcon_poll_control(struct vcon *d);
+/* Sets up the port's queues and buffers and tells the device the guest
+ * side is open. Returns 0 or -errno. */
+int vcon_port_open(struct lu_chan *ch);
+/* chan_virtio.c: takes filled receive buffers off the port's queue, and
+ * records that the host peer left (after collecting what it sent). */
+void chan_collect(struct lu_chan *ch);
+void chan_host_closed(struct lu_chan *ch);
+/* How long lu_chan_open waits, after DEVICE_READY, for ports to be named
+ * when the name asked for has not appeared. */
+#define VCON_SETTLE_NS 200000000ULL
+
+#endif

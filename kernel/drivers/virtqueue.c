@@ -1,0 +1,126 @@
+/*
+ * Split virtqueues (virtio 1.0, 2.4), driver side.
+ *
+ * One allocation of whole pages holds the descriptor table and the
+ * available ring, then (page-aligned) the used ring, then our bookkeeping:
+ * the cookie of each in-flight request, indexed by its head descriptor, and
+ * its chain length. Identity mapping makes every pointer a DMA address.
+ *
+ * Nothing here sleeps or needs interrupts: virtq_get is a few memory reads,
+ * which is what the gdb stub and the panic path rely on. virtq_wait is the
+ * one place that waits, through kernel_wait_event(), so an interrupt-driven
+ * scheduler changes how it waits without touching the ring logic.
+ *
+ * Not thread-safe: each queue has one owner (its driver), which serializes.
+ */
+#include <errno.h>
+#include <string.h>
+#include "../kernel.h"
+#include "virtio.h"
+
+#define barrier() __asm__ volatile("" ::: "memory")
+
+int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t max_size)
+{
+    uint16_t dev_max = virtio_pci_queue_max(v, index);
+    if (!dev_max)
+        return -ENOENT;
+    uint16_t n = dev_max < max_size ? dev_max : max_size;
+    while (n & (n - 1))
+        n &= n - 1; /* a power of two keeps index arithmetic a mask */
+
+    size_t ring_bytes = 16u * n + 6 + 2u * n;
+    size_t used_off = ALIGN_UP(ring_bytes, PAGE_SIZE);
+    size_t book_off = used_off + ALIGN_UP(6 + 8u * n, 8);
+    size_t total = book_off + sizeof(void *) * n + sizeof(uint16_t) * n;
+    size_t npages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
+    uint8_t *mem = pages_alloc(npages);
+    if (!mem)
+        return -ENOMEM;
+    memset(mem, 0, npages * PAGE_SIZE);
+
+    *q = (struct virtq){.dev = v, .index = index, .size = n, .pages = mem, .npages = npages};
+    q->desc = (struct virtq_desc *)mem;
+    q->avail = (struct virtq_avail *)(mem + 16u * n);
+    q->used = (volatile struct virtq_used *)(mem + used_off);
+    q->cookie = (void **)(mem + book_off);
+    q->chain_len = (uint16_t *)(mem + book_off + sizeof(void *) * n);
+    for (uint16_t i = 0; i < n; i++)
+        q->desc[i].next = (uint16_t)(i + 1);
+    q->num_free = n;
+    q->notify = virtio_pci_queue_enable(v, index, n, (uintptr_t)q->desc, (uintptr_t)q->avail,
+                                        (uintptr_t)q->used);
+    return 0;
+}
+
+int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *cookie)
+{
+    LU_ASSERT(cookie != NULL && n > 0);
+    if (n > q->num_free)
+        return -ENOSPC;
+    uint16_t head = q->free_head, i = head, last = head;
+    for (unsigned k = 0; k < n; k++) {
+        struct virtq_desc *d = &q->desc[i];
+        d->addr = (uintptr_t)bufs[k].addr;
+        d->len = bufs[k].len;
+        d->flags = (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+                              (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+        last = i;
+        i = d->next;
+    }
+    q->free_head = q->desc[last].next;
+    q->num_free = (uint16_t)(q->num_free - n);
+    q->cookie[head] = cookie;
+    q->chain_len[head] = (uint16_t)n;
+    q->avail->ring[q->avail->idx & (q->size - 1)] = head;
+    barrier(); /* the ring entry before the index that publishes it (x86: stores stay ordered) */
+    q->avail->idx++;
+    return 0;
+}
+
+void virtq_kick(struct virtq *q)
+{
+    /* Our idx store must be visible before we read the device's flag,
+     * or we could skip a notify the device needs: a store-load fence. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY))
+        *q->notify = q->index;
+}
+
+bool virtq_pending(const struct virtq *q) { return q->used->idx != q->last_used; }
+
+void *virtq_get(struct virtq *q, uint32_t *len)
+{
+    if (q->used->idx == q->last_used)
+        return NULL;
+    barrier(); /* read the element after the index that published it */
+    volatile struct virtq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
+    uint32_t id = e->id, n = e->len;
+    if (id >= q->size || !q->cookie[id])
+        LU_PANIC("virtio: device %04x:%04x queue %u returned descriptor id %u, %s (ring size %u)",
+                 q->dev->pci->vendor, q->dev->pci->device, q->index, id,
+                 id >= q->size ? "out of range" : "not in flight", q->size);
+    q->last_used++;
+    void *cookie = q->cookie[id];
+    q->cookie[id] = NULL;
+    /* Return the chain to the free list. */
+    uint16_t last = (uint16_t)id;
+    for (uint16_t k = 1; k < q->chain_len[id]; k++)
+        last = q->desc[last].next;
+    q->desc[last].next = q->free_head;
+    q->free_head = (uint16_t)id;
+    q->num_free = (uint16_t)(q->num_free + q->chain_len[id]);
+    if (len)
+        *len = n;
+    return cookie;
+}
+
+int virtq_wait(struct virtq *q, uint64_t deadline_ns)
+{
+    while (!virtq_pending(q)) {
+        if (lu_plat_now_ns() >= deadline_ns)
+            return -ETIMEDOUT;
+        kernel_wait_event(deadline_ns);
+    }
+    return 0;
+}
