@@ -2,9 +2,10 @@
  * Channels (include/lucent/plat.h) over virtio-console ports.
  *
  * Every call first collects what the device finished (control messages,
- * filled receive buffers, sent transmit buffers), then acts. Waiting goes
- * through kernel_wait_event(), so today it spins and with the scheduler it
- * will block until an interrupt; a non-blocking call never waits.
+ * filled receive buffers, sent transmit buffers), then acts. A call that
+ * must wait drops the device lock and sleeps until the device's interrupt
+ * (or spins through kernel_wait_event where there is none, or interrupts
+ * are off). A non-blocking call never waits, not even for the lock.
  *
  * Receive: VCON_RX_BUFS page-sized buffers stay posted; a filled one joins
  * a FIFO, reads copy out of it and repost it once emptied. Transmit: a
@@ -12,12 +13,51 @@
  * back to the free list when the device has passed them to the chardev.
  * Host backpressure (a slow peer) therefore shows up as no free buffer.
  *
- * Not thread-safe yet: one user per channel (issue B adds a lock).
+ * Locking: one mutex per device (struct vcon). With interrupts off (the gdb
+ * stub, the panic path) the world is stopped: the lock is taken if free
+ * and otherwise ignored, since its holder cannot run until we are done.
  */
 #include <errno.h>
 #include <string.h>
+#include "../arch/x86_64/irq.h"
 #include "../kernel.h"
+#include "../sched/sched.h"
 #include "virtio_console.h"
+
+/* 1: the lock is ours; 0: go on without it (interrupts off); -EAGAIN:
+ * busy and the caller will not wait. */
+static int lock(struct vcon *d, unsigned flags)
+{
+    if (!irq_enabled())
+        return kmutex_trylock(&d->lock) == 0;
+    if (flags & LU_CHAN_NONBLOCK)
+        return kmutex_trylock(&d->lock) == 0 ? 1 : -EAGAIN;
+    kmutex_lock(&d->lock, 0);
+    return 1;
+}
+
+static void unlock(struct vcon *d, int held)
+{
+    if (held > 0)
+        kmutex_unlock(&d->lock);
+}
+
+/* Waits, without the lock, until the device signals anything after event
+ * count @seen, or @deadline (UINT64_MAX: none). Returns the lock state
+ * again. */
+static int block(struct vcon *d, int held, uint64_t seen, uint64_t deadline)
+{
+    unlock(d, held);
+    if (d->irq && irq_enabled()) {
+        unsigned long f = irq_save();
+        if (d->events == seen && lu_plat_now_ns() < deadline)
+            sched_block(&d->waiters, deadline == UINT64_MAX ? 0 : deadline);
+        irq_restore(f);
+    } else {
+        kernel_wait_event(deadline);
+    }
+    return lock(d, 0);
+}
 
 /* Takes what the device finished on this port's queues. */
 void chan_collect(struct lu_chan *ch)
@@ -63,28 +103,42 @@ struct lu_chan *lu_chan_open(const char *name)
     struct vcon *d = vcon_get();
     if (!d)
         return NULL;
+    int held = lock(d, 0);
+    struct lu_chan *found = NULL;
     for (;;) {
+        uint64_t seen = d->events;
         vcon_poll_control(d);
         uint32_t added = 0, named = 0;
-        for (uint32_t i = 0; i < d->nports; i++) {
+        for (uint32_t i = 0; i < d->nports && !found; i++) {
             struct lu_chan *ch = &d->port[i];
             added += ch->added;
             named += ch->added && ch->named;
             if (ch->added && ch->named && strcmp(ch->name, name) == 0)
-                return vcon_port_open(ch) == 0 ? ch : NULL;
+                found = ch;
+        }
+        if (found) {
+            if (vcon_port_open(found) != 0)
+                found = NULL;
+            break;
         }
         /* Not (yet) there. Under TCG the device answers DEVICE_READY at
          * once; with KVM's asynchronous notifies names may still be coming. */
         if ((added && added == named) || lu_plat_now_ns() >= d->ready_ns + VCON_SETTLE_NS)
-            return NULL;
-        kernel_wait_event(d->ready_ns + VCON_SETTLE_NS);
+            break;
+        held = block(d, held, seen, d->ready_ns + VCON_SETTLE_NS);
     }
+    unlock(d, held);
+    return found;
 }
 
 bool lu_chan_connected(struct lu_chan *ch)
 {
-    collect(ch);
-    return ch->host_open;
+    int held = lock(ch->dev, LU_CHAN_NONBLOCK);
+    if (held >= 0)
+        collect(ch);
+    bool c = ch->host_open; /* a lock-free read when busy: a snapshot either way */
+    unlock(ch->dev, held);
+    return c;
 }
 
 static size_t rx_take(struct lu_chan *ch, uint8_t *out, size_t len)
@@ -116,36 +170,61 @@ ssize_t lu_chan_read(struct lu_chan *ch, void *buf, size_t len, unsigned flags)
 {
     if (!len)
         return 0;
+    int held = lock(ch->dev, flags);
+    if (held < 0)
+        return -EAGAIN;
+    ssize_t r;
     for (;;) {
+        uint64_t seen = ch->dev->events;
         collect(ch);
         size_t want = len;
         if (ch->hup_read) {
             if (ch->rx_consumed >= ch->hup_mark) {
                 ch->hup_read = false;
-                return -EPIPE;
+                r = -EPIPE;
+                break;
             }
             if (want > ch->hup_mark - ch->rx_consumed)
                 want = (size_t)(ch->hup_mark - ch->rx_consumed);
         }
         size_t n = rx_take(ch, buf, want);
         ch->rx_consumed += n;
-        if (n)
-            return (ssize_t)n;
-        if (flags & LU_CHAN_NONBLOCK)
-            return ch->host_open ? -EAGAIN : -EPIPE;
-        kernel_wait_event(UINT64_MAX);
+        if (n) {
+            r = (ssize_t)n;
+            break;
+        }
+        if (flags & LU_CHAN_NONBLOCK) {
+            r = ch->host_open ? -EAGAIN : -EPIPE;
+            break;
+        }
+        held = block(ch->dev, held, seen, UINT64_MAX);
     }
+    unlock(ch->dev, held);
+    return r;
 }
 
 ssize_t lu_chan_write(struct lu_chan *ch, const void *buf, size_t len, unsigned flags)
 {
     const uint8_t *src = buf;
     size_t done = 0;
+    /* Same rules as the device lock: wlock first, then the device lock. */
+    int wheld = irq_enabled() && !(flags & LU_CHAN_NONBLOCK) ? (kmutex_lock(&ch->wlock, 0), 1)
+                                                             : kmutex_trylock(&ch->wlock) == 0;
+    int held = wheld || !irq_enabled() ? lock(ch->dev, flags) : -EAGAIN;
+    if (held < 0) {
+        if (wheld)
+            kmutex_unlock(&ch->wlock);
+        __atomic_fetch_add(&ch->stats.writes_dropped, 1, __ATOMIC_RELAXED); /* without the lock */
+        return -EAGAIN;
+    }
+    ssize_t r;
     for (;;) {
+        uint64_t seen = ch->dev->events;
         collect(ch);
         if (!ch->host_open) {
             ch->stats.writes_dropped++;
-            return -EPIPE;
+            r = -EPIPE;
+            break;
         }
         bool added = false;
         while (done < len && ch->ntx_free) {
@@ -161,47 +240,59 @@ ssize_t lu_chan_write(struct lu_chan *ch, const void *buf, size_t len, unsigned 
         }
         if (added)
             virtq_kick(&ch->tx);
-        if (done == len)
-            return (ssize_t)len;
-        if (flags & LU_CHAN_NONBLOCK) {
-            if (done)
-                return (ssize_t)done;
-            ch->stats.writes_dropped++;
-            return -EAGAIN;
+        if (done == len) {
+            r = (ssize_t)len;
+            break;
         }
-        kernel_wait_event(UINT64_MAX);
+        if (flags & LU_CHAN_NONBLOCK) {
+            if (!done)
+                ch->stats.writes_dropped++;
+            r = done ? (ssize_t)done : -EAGAIN;
+            break;
+        }
+        held = block(ch->dev, held, seen, UINT64_MAX);
     }
+    unlock(ch->dev, held);
+    if (wheld)
+        kmutex_unlock(&ch->wlock);
+    return r;
 }
 
 /* READABLE means a read would not wait: data, or the -EPIPE owed for a
  * peer that left (as EOF makes a socket readable). */
 static int holding(struct lu_chan *ch)
 {
-    return (ch->rx_count || ch->hup_read ? LU_CHAN_READABLE : 0) | (ch->host_open && ch->ntx_free ? LU_CHAN_WRITABLE : 0) |
-           (ch->hup_wait ? LU_CHAN_HANGUP : 0);
+    return (ch->rx_count || ch->hup_read ? LU_CHAN_READABLE : 0) |
+           (ch->host_open && ch->ntx_free ? LU_CHAN_WRITABLE : 0) | (ch->hup_wait ? LU_CHAN_HANGUP : 0);
 }
 
 int lu_chan_wait(struct lu_chan *ch, int events, int64_t timeout_ns)
 {
     uint64_t deadline = timeout_ns < 0 ? UINT64_MAX : lu_plat_now_ns() + (uint64_t)timeout_ns;
+    int held = lock(ch->dev, 0), ev;
     for (;;) {
+        uint64_t seen = ch->dev->events;
         collect(ch);
         /* A hang-up is always reported, like POLLHUP: a reader waiting for
          * data must learn that none will come from this peer. */
-        int ev = holding(ch) & (events | LU_CHAN_HANGUP);
+        ev = holding(ch) & (events | LU_CHAN_HANGUP);
         if (ev) {
             if (ev & LU_CHAN_HANGUP)
                 ch->hup_wait = false;
-            return ev;
+            break;
         }
         if (lu_plat_now_ns() >= deadline)
-            return 0;
-        kernel_wait_event(deadline);
+            break;
+        held = block(ch->dev, held, seen, deadline);
     }
+    unlock(ch->dev, held);
+    return ev;
 }
 
 void lu_chan_get_stats(struct lu_chan *ch, struct lu_chan_stats *out)
 {
+    int held = lock(ch->dev, 0);
     collect(ch);
     *out = ch->stats;
+    unlock(ch->dev, held);
 }

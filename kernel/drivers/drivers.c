@@ -7,13 +7,32 @@
  * them.
  */
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/irq.h"
 #include "../kernel.h"
+#include "../sched/sched.h"
 #include "pci.h"
 
-void drivers_init(void) { pci_init(); }
+void drivers_init(void)
+{
+    uint64_t t0 = lu_plat_now_ns();
+    int n = pci_init();
+    klog_debug("drivers: %d pci functions, %lu us\n", n, (unsigned long)((lu_plat_now_ns() - t0) / 1000));
+}
 
-/* Spinning is the only waiting there is before the scheduler: with
- * interrupts off nothing would end a hlt. The scheduler overrides this to
- * block until an interrupt or @deadline_ns; its version must still spin
- * when interrupts are off (gdb stub, panic path). */
-__attribute__((weak)) void kernel_wait_event(uint64_t deadline_ns) { cpu_relax(); }
+/* How drivers wait when their device cannot interrupt them. With
+ * interrupts on, the thread sleeps in short naps (the timer wakes it), so
+ * other threads run and, under emulation, the host thread that feeds the
+ * device gets the CPU; with interrupts off (gdb stub, panic path) nothing
+ * would end a nap, so it spins. Weak: the scheduler may do better. */
+#define NAP_NS 50000
+__attribute__((weak)) void kernel_wait_event(uint64_t deadline_ns)
+{
+    if (!irq_enabled()) {
+        cpu_relax();
+        return;
+    }
+    uint64_t until = lu_plat_now_ns() + NAP_NS;
+    unsigned long f = irq_save();
+    sched_block(NULL, until < deadline_ns ? until : deadline_ns);
+    irq_restore(f);
+}

@@ -2,13 +2,14 @@
  * PCI enumeration through configuration mechanism #1 (ports 0xCF8/0xCFC).
  *
  * PVH boot promises no firmware, so this file does what a BIOS would for
- * the devices we drive: it sizes every BAR, keeps an assignment that is
+ * the devices we drive: it sizes their BARs, keeps an assignment that is
  * already valid (SeaBIOS may have run), and otherwise places the BAR in a
  * window of the 32-bit PCI hole that the MMU maps uncached (0xE0000000 up,
  * below the IOAPIC/HPET/LAPIC pages at 0xFEC00000). 64-bit BARs are placed
  * there too, so every BAR is reachable through the identity map without
  * new page tables. Then it turns on memory/IO decoding and bus mastering
- * and hands the device to a driver registered with PCI_DRIVER().
+ * and hands the device to a driver registered with PCI_DRIVER(). Functions
+ * no driver wants are listed, not touched.
  *
  * Buses: bus 0 and any bus behind a PCI-to-PCI bridge whose secondary bus
  * number is already set; bridges are not renumbered.
@@ -106,8 +107,23 @@ static bool window_free(uint64_t a, uint64_t size, bool io)
     return true;
 }
 
+static void size_bars(struct pci_dev *d);
+
+/* Placing a BAR must avoid every BAR already decoding, including those of
+ * functions no driver wants, which are sized only now: with firmware
+ * (SeaBIOS) everything is assigned and this never runs. */
+static void learn_all_bars(void)
+{
+    static bool done;
+    for (int i = 0; i < ndevs && !done; i++)
+        if (!devs[i].sized && devs[i].header_type == 0)
+            size_bars(&devs[i]);
+    done = true;
+}
+
 static uint64_t window_alloc(uint64_t size, bool io)
 {
+    learn_all_bars();
     uint64_t next = io ? io_next : mmio_next, hi = io ? IO_WINDOW_HI : MMIO_WINDOW_HI;
     uint64_t a = ALIGN_UP(next, size);
     while (a + size <= hi && !window_free(a, size, io))
@@ -196,38 +212,51 @@ static const char *class_name(uint8_t c, uint8_t s)
 
 static void scan_bus(uint8_t bus, int depth);
 
-static void add_function(uint8_t bus, uint8_t slot, uint8_t fn, int depth)
+static bool has_driver(const struct pci_dev *d)
+{
+    for (const struct pci_driver *const *p = __start_lu_pci_drivers; p < __stop_lu_pci_drivers; p++)
+        for (int k = 0; k < 8 && (*p)->ids[k]; k++)
+            if ((*p)->vendor == d->vendor && (*p)->ids[k] == d->device)
+                return true;
+    return false;
+}
+
+/* Sizes the BARs of a header-type-0 function (decoding off meanwhile:
+ * assign_all turns it back on). */
+static void size_bars(struct pci_dev *d)
+{
+    d->command = pci_read16(d, PCI_COMMAND);
+    pci_write16(d, PCI_COMMAND, d->command & ~(PCI_CMD_IO | PCI_CMD_MEM));
+    for (int i = 0; i < PCI_MAX_BARS;)
+        i += bar_probe(d, i);
+    pci_write16(d, PCI_COMMAND, d->command);
+    d->sized = true;
+}
+
+/* Config cycles are VM exits, slow under TCG (several microseconds each),
+ * so a function no driver wants costs three reads; only driven functions
+ * get their BARs sized, capabilities walked and decoding enabled. */
+static void add_function(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id, int depth)
 {
     if (ndevs == MAX_DEVS)
         return;
-    struct pci_dev *d = &devs[ndevs];
-    *d = (struct pci_dev){.bus = bus, .slot = slot, .fn = fn};
-    uint32_t id = raw_read32(bus, slot, fn, 0);
-    d->vendor = (uint16_t)id;
-    d->device = (uint16_t)(id >> 16);
+    struct pci_dev *d = &devs[ndevs++];
+    *d = (struct pci_dev){.bus = bus, .slot = slot, .fn = fn, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16)};
     uint32_t cls = pci_read32(d, 0x08);
     d->class = cls >> 24;
     d->subclass = (cls >> 16) & 0xFF;
     d->prog_if = (cls >> 8) & 0xFF;
-    d->header_type = pci_read8(d, 0x0E) & 0x7F;
-    uint32_t intr = pci_read32(d, PCI_INT_LINE);
-    d->irq_line = (uint8_t)intr;
-    d->irq_pin = (uint8_t)(intr >> 8);
-    d->msix_cap = (uint8_t)pci_find_cap(d, PCI_CAP_MSIX, 0);
-    ndevs++;
-
-    if (d->header_type == 0) {
-        /* Sizing needs decoding off; assign_all() turns it back on once
-         * every device's BARs are known, so no placement hits one not yet
-         * seen. */
-        d->command = pci_read16(d, PCI_COMMAND);
-        pci_write16(d, PCI_COMMAND, d->command & ~(PCI_CMD_IO | PCI_CMD_MEM));
-        for (int i = 0; i < PCI_MAX_BARS;)
-            i += bar_probe(d, i);
+    d->header_type = (pci_read32(d, 0x0C) >> 16) & 0x7F;
+    bool driven = d->header_type == 0 && has_driver(d);
+    if (driven) {
+        uint32_t intr = pci_read32(d, PCI_INT_LINE);
+        d->irq_line = (uint8_t)intr;
+        d->irq_pin = (uint8_t)(intr >> 8);
+        d->msix_cap = (uint8_t)pci_find_cap(d, PCI_CAP_MSIX, 0);
+        size_bars(d);
     }
     klog_debug("pci: %02x:%02x.%u %04x:%04x %s%s%s\n", bus, slot, fn, d->vendor, d->device,
-               class_name(d->class, d->subclass), d->msix_cap ? " msix" : "",
-               d->irq_pin ? " intx" : "");
+               class_name(d->class, d->subclass), driven ? " (driver)" : "", d->msix_cap ? " msix" : "");
     if (d->header_type == 1 && depth < 8) {
         uint8_t sec = pci_read8(d, PCI_SECONDARY_BUS);
         if (sec > bus)
@@ -238,12 +267,16 @@ static void add_function(uint8_t bus, uint8_t slot, uint8_t fn, int depth)
 static void scan_bus(uint8_t bus, int depth)
 {
     for (uint8_t slot = 0; slot < 32; slot++) {
-        if ((uint16_t)raw_read32(bus, slot, 0, 0) == 0xFFFF)
+        uint32_t id = raw_read32(bus, slot, 0, 0);
+        if ((uint16_t)id == 0xFFFF)
             continue;
         bool multi = (raw_read32(bus, slot, 0, 0x0C) >> 16) & 0x80;
-        for (uint8_t fn = 0; fn < (multi ? 8 : 1); fn++)
-            if ((uint16_t)raw_read32(bus, slot, fn, 0) != 0xFFFF)
-                add_function(bus, slot, fn, depth);
+        add_function(bus, slot, 0, id, depth);
+        for (uint8_t fn = 1; multi && fn < 8; fn++) {
+            id = raw_read32(bus, slot, fn, 0);
+            if ((uint16_t)id != 0xFFFF)
+                add_function(bus, slot, fn, id, depth);
+        }
     }
 }
 
@@ -251,9 +284,10 @@ static void assign_all(void)
 {
     for (int i = 0; i < ndevs; i++) {
         struct pci_dev *d = &devs[i];
-        if (d->header_type != 0)
+        if (!d->sized)
             continue;
         bool mem = false, io = false;
+        pci_write16(d, PCI_COMMAND, d->command & ~(PCI_CMD_IO | PCI_CMD_MEM)); /* no decoding while moved */
         for (int b = 0; b < PCI_MAX_BARS; b++) {
             bar_assign(d, b);
             mem |= d->bar[b].addr && !d->bar[b].io;

@@ -50,6 +50,11 @@ void virtio_pci_fail(struct virtio_dev *v);
 uint16_t virtio_pci_queue_max(struct virtio_dev *v, uint16_t index);
 volatile uint16_t *virtio_pci_queue_enable(struct virtio_dev *v, uint16_t index, uint16_t size,
                                            uintptr_t desc, uintptr_t avail, uintptr_t used);
+/* Routes interrupts of queue @index (VIRTIO_PCI_CONFIG: configuration
+ * changes) to MSI-X table entry @entry (set up with pci_msix_route, msix.h).
+ * Returns 0, or -EIO when the device refuses the entry. */
+#define VIRTIO_PCI_CONFIG 0xFFFF
+int virtio_pci_set_msix(struct virtio_dev *v, uint16_t index, uint16_t entry);
 static inline bool virtio_has(const struct virtio_dev *v, unsigned bit) { return (v->features >> bit) & 1; }
 
 /* The split ring (virtio 1.0, 2.4), laid out by virtq_setup. */

@@ -20,8 +20,16 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "../arch/x86_64/irq.h"
 #include "../kernel.h"
+#include "../sched/sched.h"
 #include "virtio_console.h"
+
+/* drivers/msix.c (written with virtio-net) is linked today only into images
+ * that pull in the network stack. Until it joins the kernel library the
+ * console takes MSI-X where it is linked and polls where it is not: a weak
+ * reference does not pull it in, and is NULL when absent. */
+int pci_msix_route(struct pci_dev *pci, unsigned entry, int vector) __attribute__((weak));
 
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
 enum {
@@ -50,6 +58,22 @@ struct vcon *vcon_get(void) { return present ? &dev : NULL; }
 
 /* Queue numbers in multiport mode: port 0 uses 0/1, control 2/3, port n 2n+2/2n+3. */
 static uint16_t rx_queue(uint32_t port) { return (uint16_t)(port == 0 ? 0 : 2 * port + 2); }
+
+/* Runs with interrupts off: no lock, only the event count and a wake-up. */
+static void vcon_irq(void *arg)
+{
+    struct vcon *d = arg;
+    d->events++;
+    sched_wake_all(&d->waiters);
+}
+
+void vcon_queue_irq(struct vcon *d, struct virtq *q)
+{
+    if (d->irq && virtio_pci_set_msix(&d->v, q->index, 0) != 0) {
+        kprintf("virtio-console: queue %u refused MSI-X; polling instead\n", q->index);
+        d->irq = 0;
+    }
+}
 
 static void ctrl_send(struct vcon *d, uint32_t id, uint16_t event, uint16_t value)
 {
@@ -144,6 +168,8 @@ int vcon_port_open(struct lu_chan *ch)
             rc = virtq_setup(&ch->tx, &d->v, (uint16_t)(rx_queue(ch->id) + 1), VCON_TX_BUFS);
         if (rc)
             return rc;
+        vcon_queue_irq(d, &ch->rx);
+        vcon_queue_irq(d, &ch->tx);
         ch->rx_mem = pages_alloc(VCON_RX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
         ch->tx_mem = pages_alloc(VCON_TX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
         if (!ch->rx_mem || !ch->tx_mem)
@@ -175,12 +201,19 @@ static int vcon_probe(struct pci_dev *pci)
         virtio_pci_fail(&d->v);
         return -ENOTSUP; /* a single console port has no names: nothing for channels */
     }
+    d->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    /* One MSI-X entry for every queue: waiters recheck all their queues
+     * anyway, so telling queues apart would buy nothing. */
+    int vec = pci_msix_route ? irq_alloc(vcon_irq, d, "virtio-console") : -ENOSYS;
+    if (vec > 0 && pci_msix_route(pci, 0, vec) == 0)
+        d->irq = vec;
     uint32_t max = *(volatile uint32_t *)(d->v.device_cfg + 4); /* virtio_console_config.max_nr_ports */
     d->nports = max < VCON_MAX_PORTS ? max : VCON_MAX_PORTS;
     if ((rc = virtq_setup(&d->cin, &d->v, 2, CIN_BUFS)) || (rc = virtq_setup(&d->cout, &d->v, 3, 4))) {
         virtio_pci_fail(&d->v);
         return rc;
     }
+    vcon_queue_irq(d, &d->cin);
     d->cin_mem = pages_alloc(CIN_BUFS * CIN_BUF_SIZE / PAGE_SIZE);
     d->cout_mem = pages_alloc(1);
     if (!d->cin_mem || !d->cout_mem) {
@@ -188,7 +221,7 @@ static int vcon_probe(struct pci_dev *pci)
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < VCON_MAX_PORTS; i++)
-        d->port[i] = (struct lu_chan){.dev = d, .id = i};
+        d->port[i] = (struct lu_chan){.dev = d, .id = i, .wlock = PTHREAD_MUTEX_INITIALIZER};
     for (int i = 0; i < CIN_BUFS && i < d->cin.size; i++)
         cin_post(d, d->cin_mem + i * CIN_BUF_SIZE);
     pci->priv = d;
@@ -198,7 +231,8 @@ static int vcon_probe(struct pci_dev *pci)
     d->ready_ns = lu_plat_now_ns();
     ctrl_send(d, 0xFFFFFFFF, VCON_DEVICE_READY, 1);
     vcon_poll_control(d);
-    klog_debug("virtio-console: %u ports max, features %lx\n", max, (unsigned long)d->v.features);
+    klog_debug("virtio-console: %u ports max, features %lx, %s\n", max, (unsigned long)d->v.features,
+               d->irq ? "msi-x" : "polled");
     return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #ifndef LU_KERNEL_VIRTIO_CONSOLE_H
 #define LU_KERNEL_VIRTIO_CONSOLE_H
+#include <pthread.h>
 #include <lucent/plat.h>
 #include "virtio.h"
 
@@ -31,10 +32,21 @@ struct lu_chan {
     uint16_t rx_fifo[VCON_RX_BUFS], rx_fifo_len[VCON_RX_BUFS];
     uint16_t rx_head, rx_count, rx_off;
     uint16_t tx_free[VCON_TX_BUFS], ntx_free;
+    /* Held for a whole blocking write, so writers' messages never
+     * interleave (a non-blocking writer only tries it). */
+    pthread_mutex_t wlock;
     struct lu_chan_stats stats;
 };
 
 struct vcon {
+    /* Guards everything below and every port: the control queue is shared,
+     * and its messages change any port. Never held while waiting. */
+    pthread_mutex_t lock;
+    /* Interrupts: every queue signals one MSI-X vector (irq != 0), whose
+     * handler counts events and wakes the waiters. Without it, waits spin. */
+    int irq;
+    volatile uint64_t events;
+    struct lu_waitq waiters;
     struct virtio_dev v;
     struct virtq cin, cout; /* control: device to driver, driver to device */
     uint8_t *cin_mem, *cout_mem;
@@ -47,6 +59,8 @@ struct vcon {
 struct vcon *vcon_get(void);
 /* Processes pending control messages (port add/name/open/close). Never waits. */
 void vcon_poll_control(struct vcon *d);
+/* Routes queue @q's completions to the device's vector, if it has one. */
+void vcon_queue_irq(struct vcon *d, struct virtq *q);
 /* Sets up the port's queues and buffers and tells the device the guest
  * side is open. Returns 0 or -errno. */
 int vcon_port_open(struct lu_chan *ch);

@@ -123,3 +123,15 @@ volatile uint16_t *virtio_pci_queue_enable(struct virtio_dev *v, uint16_t index,
     c->queue_enable = 1;
     return (volatile uint16_t *)(v->notify_base + (uintptr_t)off * v->notify_mult);
 }
+
+int virtio_pci_set_msix(struct virtio_dev *v, uint16_t index, uint16_t entry)
+{
+    volatile struct virtio_pci_common_cfg *c = v->common;
+    if (index == VIRTIO_PCI_CONFIG) {
+        c->msix_config = entry;
+        return c->msix_config == entry ? 0 : -EIO;
+    }
+    c->queue_select = index;
+    c->queue_msix_vector = entry;
+    return c->queue_msix_vector == entry ? 0 : -EIO;
+}

@@ -9,7 +9,11 @@ the launcher's channel wiring, so the driver is tested on its own):
     (-EPIPE) and are counted;
   - a port that does not exist is reported as absent, fast;
   - boot lines (pci, virtio-console) stay off the console unless
-    loglevel=debug.
+    loglevel=debug;
+  - threads writing one channel at once: each blocking write arrives whole
+    (tests/apps/chan_threads.c);
+  - a used-ring id the driver never posted (out of range, or not in
+    flight) panics with a message naming it (tests/apps/virtq_bad.c).
 """
 import importlib.machinery
 import importlib.util
@@ -34,8 +38,6 @@ lucent = importlib.util.module_from_spec(_spec)
 _loader.exec_module(lucent)
 
 IMAGE = os.path.join(BUILD_DIR, 'chan-echo')
-if not os.path.isfile(IMAGE):
-    skip(f'{IMAGE} not built')
 
 
 class Boot:
@@ -131,6 +133,23 @@ def echo_round_trip(s, data, rng):
     return back, time.monotonic() - t0
 
 
+# 0. A device that returns a bad descriptor id.
+for mode, why in (('range', 'out of range'), ('stale', 'not in flight')):
+    run = lucent.Run(os.path.join(BUILD_DIR, 'virtq-bad'), [mode], timeout=30)
+    run.start()
+    out = io.BytesIO()
+    try:
+        status = run.stream(out)
+    except lucent.LucentError as e:
+        status = str(e)
+    text = out.getvalue().decode(errors='replace')
+    print(text)
+    check(status == 134 and f'panic: virtio: device 1af4:1003 queue 5 returned descriptor id' in text
+          and why in text, f'a used id {why} panics with a clear message (status {status})')
+
+if not os.path.isfile(IMAGE):
+    skip(f'{IMAGE} not built (apps/chan-echo): the channel checks need it')
+
 rng = random.Random(1234)
 
 # 1. Echo 1 MiB, byte-exact; then a peer leaves mid-stream and a new one is served.
@@ -179,7 +198,34 @@ check(status == 0, f'flood with no peer exits 0 (status {status}, {b.error})')
 check('blocking epipe' in out and 'wrote 0' in out, 'writes with no peer return -EPIPE, blocking ones too')
 check('dropped 1025' in out, 'every refused write is counted in writes_dropped')
 
-# 3. A port that is not there; boot lines only with loglevel=debug.
+# 3. Four threads write framed messages at once.
+THREADS, MSGS = 4, 150
+b = Boot(['lucent.test', str(THREADS), str(MSGS)], image=os.path.join(BUILD_DIR, 'chan-threads'))
+s = b.connect()
+s.settimeout(60)
+buf = b''
+seen = {t: 0 for t in range(THREADS)}
+ok = True
+while sum(seen.values()) < THREADS * MSGS:
+    d = s.recv(1 << 16)
+    if not d:
+        break
+    buf += d
+    while b'\n' in buf:
+        line, buf = buf.split(b'\n', 1)
+        t, i, pad = line.split(b' ', 2)
+        t, i = int(t), int(i)
+        if i != seen[t] or len(line) != 3000 + i % 5000 or pad.strip(bytes([97 + t])) != b'':
+            ok = False
+        seen[t] = i + 1
+s.sendall(b'!')
+status = b.finish()
+print(b.console())
+check(ok and sum(seen.values()) == THREADS * MSGS and status == 0,
+      f'{THREADS} threads x {MSGS} messages arrive whole and in order per thread (status {status})')
+s.close()
+
+# 4. A port that is not there; boot lines only with loglevel=debug.
 b = Boot(['lucent.nothere'], ports=('lucent.trace',))
 status = b.finish()
 check(status == 3 and 'no channel lucent.nothere' in b.console(), 'an absent port opens as NULL')
