@@ -9,7 +9,7 @@
  *
  * Receive: VCON_RX_BUFS page-sized buffers stay posted; a filled one joins
  * a FIFO, reads copy out of it and repost it once emptied. Transmit: a
- * write copies into free VCON_BUF_SIZE buffers and queues them; they come
+ * write copies into free VCON_TX_BUF_SIZE buffers and queues them; they come
  * back to the free list when the device has passed them to the chardev.
  * Host backpressure (a slow peer) therefore shows up as no free buffer.
  *
@@ -32,8 +32,9 @@ static int lock(struct vcon *d, unsigned flags)
         return kmutex_trylock(&d->lock) == 0;
     if (flags & LU_CHAN_NONBLOCK)
         return kmutex_trylock(&d->lock) == 0 ? 1 : -EAGAIN;
-    kmutex_lock(&d->lock, 0);
-    return 1;
+    /* -EDEADLK: this thread holds it already, which only the panic path's
+     * flush does (a panic inside a channel call); go on without. */
+    return kmutex_lock(&d->lock, 0) == 0;
 }
 
 static void unlock(struct vcon *d, int held)
@@ -75,7 +76,7 @@ void chan_collect(struct lu_chan *ch)
         ch->stats.bytes_in += ch->rx_fifo_len[at];
     }
     while ((p = virtq_get(&ch->tx, NULL)))
-        ch->tx_free[ch->ntx_free++] = (uint16_t)((p - ch->tx_mem) / VCON_BUF_SIZE);
+        ch->tx_free[ch->ntx_free++] = (uint16_t)((p - ch->tx_mem) / VCON_TX_BUF_SIZE);
 }
 
 /* The device sends a peer's bytes before it reports the peer gone, so
@@ -229,8 +230,8 @@ ssize_t lu_chan_write(struct lu_chan *ch, const void *buf, size_t len, unsigned 
         bool added = false;
         while (done < len && ch->ntx_free) {
             uint16_t slot = ch->tx_free[--ch->ntx_free];
-            uint8_t *p = ch->tx_mem + slot * VCON_BUF_SIZE;
-            uint32_t k = (uint32_t)(len - done < VCON_BUF_SIZE ? len - done : VCON_BUF_SIZE);
+            uint8_t *p = ch->tx_mem + slot * VCON_TX_BUF_SIZE;
+            uint32_t k = (uint32_t)(len - done < VCON_TX_BUF_SIZE ? len - done : VCON_TX_BUF_SIZE);
             memcpy(p, src + done, k);
             struct virtq_buf b = {p, k, false};
             virtq_add(&ch->tx, &b, 1, p);

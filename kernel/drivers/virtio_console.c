@@ -171,7 +171,7 @@ int vcon_port_open(struct lu_chan *ch)
         vcon_queue_irq(d, &ch->rx);
         vcon_queue_irq(d, &ch->tx);
         ch->rx_mem = pages_alloc(VCON_RX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
-        ch->tx_mem = pages_alloc(VCON_TX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
+        ch->tx_mem = pages_alloc(VCON_TX_BUFS * VCON_TX_BUF_SIZE / PAGE_SIZE);
         if (!ch->rx_mem || !ch->tx_mem)
             return -ENOMEM;
         for (uint16_t i = 0; i < VCON_RX_BUFS; i++) {

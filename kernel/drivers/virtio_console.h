@@ -12,7 +12,8 @@
 
 #define VCON_MAX_PORTS 32
 #define VCON_NAME_MAX 48
-#define VCON_BUF_SIZE 4096u
+#define VCON_BUF_SIZE 4096u     /* receive: QEMU reads its chardev 4 KiB at a time */
+#define VCON_TX_BUF_SIZE 16384u /* transmit: fewer descriptors, exits and interrupts per MB */
 #define VCON_RX_BUFS 16
 #define VCON_TX_BUFS 16
 
