@@ -223,7 +223,8 @@ ssize_t lu_chan_write(struct lu_chan *ch, const void *buf, size_t len, unsigned 
         uint64_t seen = ch->dev->events;
         collect(ch);
         if (!ch->host_open) {
-            ch->stats.writes_dropped++;
+            if (flags & LU_CHAN_NONBLOCK)
+                ch->stats.writes_dropped++; /* plat.h: non-blocking refusals only */
             r = -EPIPE;
             break;
         }

@@ -315,7 +315,10 @@ static void probe_drivers(struct pci_dev *d)
                 d->driver = drv;
                 return;
             }
-            kprintf("pci: %02x:%02x.%u: %s failed (%d)\n", d->bus, d->slot, d->fn, drv->name, rc);
+            if (rc == -EBUSY) /* the driver serves one device and has it */
+                klog_debug("pci: %02x:%02x.%u: %s: already have one\n", d->bus, d->slot, d->fn, drv->name);
+            else
+                kprintf("pci: %02x:%02x.%u: %s failed (%d)\n", d->bus, d->slot, d->fn, drv->name, rc);
         }
     }
 }
