@@ -99,35 +99,26 @@ static void collect(struct lu_chan *ch)
     vcon_poll_control(ch->dev);
 }
 
+/* No waiting for names: the device answers DEVICE_READY with every
+ * PORT_ADD before it hands the message back, and each PORT_READY with
+ * PORT_NAME the same way (QEMU's control_out), and the probe waited for
+ * both. So the names are all here, under TCG and KVM alike; only a port
+ * hot-plugged later can be missing, and opening it then says so. */
 struct lu_chan *lu_chan_open(const char *name)
 {
     struct vcon *d = vcon_get();
     if (!d)
         return NULL;
     int held = lock(d, 0);
+    vcon_poll_control(d);
     struct lu_chan *found = NULL;
-    for (;;) {
-        uint64_t seen = d->events;
-        vcon_poll_control(d);
-        uint32_t added = 0, named = 0;
-        for (uint32_t i = 0; i < d->nports && !found; i++) {
-            struct lu_chan *ch = &d->port[i];
-            added += ch->added;
-            named += ch->added && ch->named;
-            if (ch->added && ch->named && strcmp(ch->name, name) == 0)
-                found = ch;
-        }
-        if (found) {
-            if (vcon_port_open(found) != 0)
-                found = NULL;
-            break;
-        }
-        /* Not (yet) there. Under TCG the device answers DEVICE_READY at
-         * once; with KVM's asynchronous notifies names may still be coming. */
-        if ((added && added == named) || lu_plat_now_ns() >= d->ready_ns + VCON_SETTLE_NS)
-            break;
-        held = block(d, held, seen, d->ready_ns + VCON_SETTLE_NS);
+    for (uint32_t i = 0; i < d->nports && !found; i++) {
+        struct lu_chan *ch = &d->port[i];
+        if (ch->added && ch->named && strcmp(ch->name, name) == 0)
+            found = ch;
     }
+    if (found && vcon_port_open(found) != 0)
+        found = NULL;
     unlock(d, held);
     return found;
 }

@@ -107,7 +107,7 @@ static bool window_free(uint64_t a, uint64_t size, bool io)
     return true;
 }
 
-static void size_bars(struct pci_dev *d);
+static void size_bars(struct pci_dev *d, bool restore);
 
 /* Placing a BAR must avoid every BAR already decoding, including those of
  * functions no driver wants, which are sized only now: with firmware
@@ -117,7 +117,7 @@ static void learn_all_bars(void)
     static bool done;
     for (int i = 0; i < ndevs && !done; i++)
         if (!devs[i].sized && devs[i].header_type == 0)
-            size_bars(&devs[i]);
+            size_bars(&devs[i], true);
     done = true;
 }
 
@@ -221,16 +221,22 @@ static bool has_driver(const struct pci_dev *d)
     return false;
 }
 
-/* Sizes the BARs of a header-type-0 function (decoding off meanwhile:
- * assign_all turns it back on). */
-static void size_bars(struct pci_dev *d)
+/* Sizes the BARs of a header-type-0 function, with decoding off: a
+ * driven function stays off until assign_all turns it on; others get their
+ * command register back. Each decoding change makes QEMU rebuild its memory
+ * map (milliseconds under TCG), so a driven function sees exactly two. */
+static void size_bars(struct pci_dev *d, bool restore)
 {
     d->command = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, d->command & ~(PCI_CMD_IO | PCI_CMD_MEM));
+    uint16_t off = d->command & ~(PCI_CMD_IO | PCI_CMD_MEM);
+    if (off != d->command)
+        pci_write16(d, PCI_COMMAND, off);
     for (int i = 0; i < PCI_MAX_BARS;)
         i += bar_probe(d, i);
-    pci_write16(d, PCI_COMMAND, d->command);
+    if (restore && off != d->command)
+        pci_write16(d, PCI_COMMAND, d->command);
     d->sized = true;
+    d->decode_off = !restore;
 }
 
 /* Config cycles are VM exits, slow under TCG (several microseconds each),
@@ -253,7 +259,7 @@ static void add_function(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id, int
         d->irq_line = (uint8_t)intr;
         d->irq_pin = (uint8_t)(intr >> 8);
         d->msix_cap = (uint8_t)pci_find_cap(d, PCI_CAP_MSIX, 0);
-        size_bars(d);
+        size_bars(d, false);
     }
     klog_debug("pci: %02x:%02x.%u %04x:%04x %s%s%s\n", bus, slot, fn, d->vendor, d->device,
                class_name(d->class, d->subclass), driven ? " (driver)" : "", d->msix_cap ? " msix" : "");
@@ -284,10 +290,9 @@ static void assign_all(void)
 {
     for (int i = 0; i < ndevs; i++) {
         struct pci_dev *d = &devs[i];
-        if (!d->sized)
-            continue;
+        if (!d->decode_off)
+            continue; /* no driver: sized at most, to keep clear of it */
         bool mem = false, io = false;
-        pci_write16(d, PCI_COMMAND, d->command & ~(PCI_CMD_IO | PCI_CMD_MEM)); /* no decoding while moved */
         for (int b = 0; b < PCI_MAX_BARS; b++) {
             bar_assign(d, b);
             mem |= d->bar[b].addr && !d->bar[b].io;

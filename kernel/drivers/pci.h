@@ -24,6 +24,7 @@ struct pci_dev {
     uint8_t irq_line, irq_pin; /* INTx, as firmware left it (pin 0: none) */
     uint16_t command;          /* the command register as pci.c left it */
     bool sized;                /* BARs known: only for functions a driver wants */
+    bool decode_off;           /* sized for a driver: decoding stays off until assigned */
     uint8_t msix_cap;          /* config offset of the MSI-X capability, 0: none */
     struct pci_bar bar[PCI_MAX_BARS];
     const struct pci_driver *driver;

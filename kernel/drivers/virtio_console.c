@@ -13,10 +13,11 @@
  * The device drops control messages when no buffer is posted, so every
  * buffer is reposted before its message is handled.
  *
- * Data queues are set up when a port is opened, not when it is added, so a
- * boot that never opens a channel costs only the two control queues. (QEMU
- * accepts queue_enable after DRIVER_OK; a strict device would need all
- * queues set up before it.)
+ * The device is started (reset, features, control queues, DEVICE_READY)
+ * by the first lu_chan_open, and a port's data queues when it is opened,
+ * so a boot that never opens a channel costs nothing but the PCI scan.
+ * (QEMU accepts queue_enable after DRIVER_OK; a strict device would need
+ * all queues set up before it.)
  */
 #include <errno.h>
 #include <string.h>
@@ -52,9 +53,10 @@ struct vcon_ctrl {
 #define COUT_BUF_SIZE 8
 
 static struct vcon dev;
-static bool present;
-
-struct vcon *vcon_get(void) { return present ? &dev : NULL; }
+static struct pci_dev *found;  /* the device, claimed at boot, started on first use */
+static int started;            /* 0: not yet; 1: running; -errno: failed to start */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static int vcon_start(struct vcon *d, struct pci_dev *pci);
 
 /* Queue numbers in multiport mode: port 0 uses 0/1, control 2/3, port n 2n+2/2n+3. */
 static uint16_t rx_queue(uint32_t port) { return (uint16_t)(port == 0 ? 0 : 2 * port + 2); }
@@ -189,11 +191,40 @@ int vcon_port_open(struct lu_chan *ch)
     return 0;
 }
 
+/* The handshake costs a few milliseconds of boot under TCG (mostly
+ * translating this code the first time), so it waits for the first
+ * lu_chan_open: an app that never opens a channel does not pay for it. */
+struct vcon *vcon_get(void)
+{
+    if (!found)
+        return NULL;
+    if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE)) {
+        bool irqs = irq_enabled(); /* off: the world is stopped, no one else is starting it */
+        if (irqs)
+            kmutex_lock(&start_lock, 0);
+        if (!started) {
+            int rc = vcon_start(&dev, found);
+            if (rc)
+                kprintf("virtio-console: %02x:%02x.%u did not start (%d): no channels\n", found->bus,
+                        found->slot, found->fn, rc);
+            __atomic_store_n(&started, rc ? rc : 1, __ATOMIC_RELEASE);
+        }
+        if (irqs)
+            kmutex_unlock(&start_lock);
+    }
+    return started == 1 ? &dev : NULL;
+}
+
 static int vcon_probe(struct pci_dev *pci)
 {
-    if (present)
+    if (found)
         return -EBUSY; /* one multiport device carries all channels */
-    struct vcon *d = &dev;
+    found = pci;
+    return 0;
+}
+
+static int vcon_start(struct vcon *d, struct pci_dev *pci)
+{
     int rc = virtio_pci_init(&d->v, pci, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT));
     if (rc)
         return rc;
@@ -227,8 +258,6 @@ static int vcon_probe(struct pci_dev *pci)
     pci->priv = d;
     virtio_pci_ready(&d->v);
     virtq_kick(&d->cin);
-    present = true;
-    d->ready_ns = lu_plat_now_ns();
     ctrl_send(d, 0xFFFFFFFF, VCON_DEVICE_READY, 1);
     vcon_poll_control(d);
     klog_debug("virtio-console: %u ports max, features %lx, %s\n", max, (unsigned long)d->v.features,

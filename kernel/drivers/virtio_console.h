@@ -52,7 +52,6 @@ struct vcon {
     struct virtq cin, cout; /* control: device to driver, driver to device */
     uint8_t *cin_mem, *cout_mem;
     uint32_t nports;        /* ports we can address: min(max_nr_ports, VCON_MAX_PORTS) */
-    uint64_t ready_ns;      /* when DEVICE_READY went out */
     struct lu_chan port[VCON_MAX_PORTS];
 };
 
@@ -69,8 +68,5 @@ int vcon_port_open(struct lu_chan *ch);
  * records that the host peer left (after collecting what it sent). */
 void chan_collect(struct lu_chan *ch);
 void chan_host_closed(struct lu_chan *ch);
-/* How long lu_chan_open waits, after DEVICE_READY, for ports to be named
- * when the name asked for has not appeared. */
-#define VCON_SETTLE_NS 200000000ULL
 
 #endif
