@@ -59,8 +59,14 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t fn, unsigned off)
 }
 
 uint32_t pci_read32(const struct pci_dev *d, unsigned off) { return raw_read32(d->bus, d->slot, d->fn, off); }
-uint16_t pci_read16(const struct pci_dev *d, unsigned off) { return (uint16_t)(pci_read32(d, off) >> ((off & 2) * 8)); }
-uint8_t pci_read8(const struct pci_dev *d, unsigned off) { return (uint8_t)(pci_read32(d, off) >> ((off & 3) * 8)); }
+uint16_t pci_read16(const struct pci_dev *d, unsigned off)
+{
+    return (uint16_t)(pci_read32(d, off) >> ((off & 2) * 8));
+}
+uint8_t pci_read8(const struct pci_dev *d, unsigned off)
+{
+    return (uint8_t)(pci_read32(d, off) >> ((off & 3) * 8));
+}
 
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v)
 {
@@ -150,7 +156,8 @@ static int bar_probe(struct pci_dev *d, int i)
     pci_write32(d, off, 0xFFFFFFFF);
     uint32_t mask_lo = pci_read32(d, off);
     pci_write32(d, off, lo);
-    uint64_t addr = b->io ? (lo & ~3u) : (lo & ~15u), mask = b->io ? (mask_lo | 0xFFFF0000u) & ~3u : mask_lo & ~15u;
+    uint64_t addr = b->io ? (lo & ~3u) : (lo & ~15u),
+             mask = b->io ? (mask_lo | 0xFFFF0000u) & ~3u : mask_lo & ~15u;
     if (b->is64 && i < PCI_MAX_BARS - 1) {
         uint32_t hi = pci_read32(d, off + 4);
         pci_write32(d, off + 4, 0xFFFFFFFF);
@@ -160,13 +167,14 @@ static int bar_probe(struct pci_dev *d, int i)
     } else {
         mask |= 0xFFFFFFFF00000000ULL;
     }
+    int slots = b->is64 ? 2 : 1;
     if (mask == 0xFFFFFFFF00000000ULL || mask == 0xFFFFFFFFFFFF0000ULL || !(mask & 0xFFFFFFFF)) {
-        *b = (struct pci_bar){0}; /* not implemented */
-        return b->is64 ? 2 : 1;
+        *b = (struct pci_bar){0}; /* not implemented (or too big to place below 4 GiB) */
+        return slots;
     }
     b->size = ~mask + 1;
     b->addr = addr;
-    return b->is64 ? 2 : 1;
+    return slots;
 }
 
 static void bar_assign(struct pci_dev *d, int i)
@@ -192,7 +200,8 @@ static void bar_assign(struct pci_dev *d, int i)
         return;
     }
     b->addr = a;
-    pci_write32(d, PCI_BAR0 + 4 * i, (uint32_t)a | (b->io ? 1 : 0) | (b->is64 ? 4 : 0) | (b->prefetch ? 8 : 0));
+    pci_write32(d, PCI_BAR0 + 4 * i,
+                (uint32_t)a | (b->io ? 1 : 0) | (b->is64 ? 4 : 0) | (b->prefetch ? 8 : 0));
     if (b->is64)
         pci_write32(d, PCI_BAR0 + 4 * i + 4, (uint32_t)(a >> 32));
 }
@@ -247,7 +256,8 @@ static void add_function(uint8_t bus, uint8_t slot, uint8_t fn, uint32_t id, int
     if (ndevs == MAX_DEVS)
         return;
     struct pci_dev *d = &devs[ndevs++];
-    *d = (struct pci_dev){.bus = bus, .slot = slot, .fn = fn, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16)};
+    *d = (struct pci_dev){
+        .bus = bus, .slot = slot, .fn = fn, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16)};
     uint32_t cls = pci_read32(d, 0x08);
     d->class = cls >> 24;
     d->subclass = (cls >> 16) & 0xFF;

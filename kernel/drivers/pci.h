@@ -28,7 +28,7 @@ struct pci_dev {
     uint8_t msix_cap;          /* config offset of the MSI-X capability, 0: none */
     struct pci_bar bar[PCI_MAX_BARS];
     const struct pci_driver *driver;
-    void *priv;                /* the driver's per-device state */
+    void *priv; /* the driver's per-device state */
 };
 
 /* A driver registers itself with PCI_DRIVER(); pci.c probes it for each
@@ -40,10 +40,9 @@ struct pci_driver {
     uint16_t ids[8];
     int (*probe)(struct pci_dev *dev);
 };
-#define PCI_DRIVER(var, ...)                                                                       \
-    static const struct pci_driver var;                                                            \
-    static const struct pci_driver *const var##_reg                                                \
-        __attribute__((used, section("lu_pci_drivers"))) = &var;                                   \
+#define PCI_DRIVER(var, ...)                                                                                 \
+    static const struct pci_driver var;                                                                      \
+    static const struct pci_driver *const var##_reg __attribute__((used, section("lu_pci_drivers"))) = &var; \
     static const struct pci_driver var = __VA_ARGS__
 
 /* Config space access (mechanism #1, ports 0xCF8/0xCFC). */

@@ -53,8 +53,8 @@ struct vcon_ctrl {
 #define COUT_BUF_SIZE 8
 
 static struct vcon dev;
-static struct pci_dev *found;  /* the device, claimed at boot, started on first use */
-static int started;            /* 0: not yet; 1: running; -errno: failed to start */
+static struct pci_dev *found; /* the device, claimed at boot, started on first use */
+static int started;           /* 0: not yet; 1: running; -errno: failed to start */
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static int vcon_start(struct vcon *d, struct pci_dev *pci);
 
@@ -135,8 +135,7 @@ static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra,
             chan_host_closed(ch);
         }
         break;
-    default: /* CONSOLE_PORT, RESIZE: no console semantics here */
-        break;
+    default: break; /* CONSOLE_PORT, RESIZE: no console semantics here */
     }
 }
 
@@ -265,9 +264,12 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci)
     return 0;
 }
 
+/* The initializer is the macro's last argument. */
+// clang-format off
 PCI_DRIVER(vcon_driver, {
     .name = "virtio-console",
     .vendor = VIRTIO_VENDOR,
     .ids = {0x1003, 0x1043},
     .probe = vcon_probe,
 });
+// clang-format on

@@ -51,7 +51,7 @@ struct vcon {
     struct virtio_dev v;
     struct virtq cin, cout; /* control: device to driver, driver to device */
     uint8_t *cin_mem, *cout_mem;
-    uint32_t nports;        /* ports we can address: min(max_nr_ports, VCON_MAX_PORTS) */
+    uint32_t nports; /* ports we can address: min(max_nr_ports, VCON_MAX_PORTS) */
     struct lu_chan port[VCON_MAX_PORTS];
 };
 

@@ -47,7 +47,8 @@ static void set_status(struct virtio_dev *v, uint8_t bits)
 int virtio_pci_init(struct virtio_dev *v, struct pci_dev *pci, uint64_t wanted)
 {
     *v = (struct virtio_dev){.pci = pci};
-    for (unsigned cap = pci_find_cap(pci, PCI_CAP_VENDOR, 0); cap; cap = pci_find_cap(pci, PCI_CAP_VENDOR, cap)) {
+    for (unsigned cap = pci_find_cap(pci, PCI_CAP_VENDOR, 0); cap;
+         cap = pci_find_cap(pci, PCI_CAP_VENDOR, cap)) {
         uint8_t type = pci_read8(pci, cap + 3);
         volatile uint8_t *r = cap_region(pci, cap);
         /* The first capability of each type is the preferred one (4.1.4). */

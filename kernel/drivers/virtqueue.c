@@ -48,8 +48,8 @@ int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t 
     for (uint16_t i = 0; i < n; i++)
         q->desc[i].next = (uint16_t)(i + 1);
     q->num_free = n;
-    q->notify = virtio_pci_queue_enable(v, index, n, (uintptr_t)q->desc, (uintptr_t)q->avail,
-                                        (uintptr_t)q->used);
+    q->notify =
+        virtio_pci_queue_enable(v, index, n, (uintptr_t)q->desc, (uintptr_t)q->avail, (uintptr_t)q->used);
     return 0;
 }
 

@@ -27,8 +27,15 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "range";
     struct pci_dev pci = {.vendor = 0x1af4, .device = 0x1003};
     struct virtio_dev dev = {.pci = &pci};
-    struct virtq q = {.dev = &dev, .index = 5, .size = N, .desc = desc, .avail = (void *)&avail,
-                      .used = (void *)&used, .cookie = cookie, .chain_len = chain, .num_free = N};
+    struct virtq q = {.dev = &dev,
+                      .index = 5,
+                      .size = N,
+                      .desc = desc,
+                      .avail = (void *)&avail,
+                      .used = (void *)&used,
+                      .cookie = cookie,
+                      .chain_len = chain,
+                      .num_free = N};
     for (int i = 0; i < N; i++)
         desc[i].next = (uint16_t)(i + 1);
 
