@@ -1,0 +1,263 @@
+/*
+ * lucent/trace.h: tracepoints, on the Linux model.
+ *
+ * Declare a tracepoint where it is used; there is no central list:
+ *
+ *   LU_TRACEPOINT(req_parsed, "http", INSTANT, (const char *, method), (uint32_t, len));
+ *   ...
+ *   lu_trace_req_parsed(m, n);              // one predictable branch when off
+ *   if (lu_trace_req_parsed_enabled()) ...  // guard costly argument preparation
+ *
+ * Kinds: BEGIN and END (a slice on the calling thread's track), INSTANT,
+ * COUNTER (the first argument is the value, on a process-wide counter track
+ * named after the tracepoint) and IRQ_BEGIN/IRQ_END (a slice on the ring's
+ * own "irq" track rather than the thread's). Up to LU_TRACE_MAX_ARGS
+ * arguments, of any integer, bool, double or pointer type. A `const char *`
+ * argument is recorded as the pointer and read when the record is encoded:
+ * it must point to a string that lives as long as the program (a literal,
+ * a static table). Dynamic strings are not supported on the hot path.
+ *
+ * A slice that ends with its scope:
+ *
+ *   LU_TRACE_SLICE(handle, "http", (uint32_t, fd));   // declares handle_begin/_end
+ *   { LU_TRACE_SCOPED(handle, fd); ... }              // END runs at the closing brace
+ *
+ * What this header owns: the declaration macros, the record format, the
+ * runtime control API. The rings, the drain and the Perfetto encoder live in
+ * trace/ (see trace/README.md). With `-Dtracing=false` every lu_trace_*
+ * call compiles to nothing; in the hostbuild with `-Dusdt` every tracepoint
+ * is also a USDT probe `lucent:<name>` (slices: `<name>_begin`, `<name>_end`).
+ *
+ * Cost (disabled): a load of the tracepoint's `on` byte and a not-taken
+ * branch; the clock is never read first. Cost (enabled): a call that
+ * reserves a 64-byte slot in the current ring, reads the TSC and stores the
+ * record; no lock, no allocation, no encoding.
+ */
+#ifndef LUCENT_TRACE_H
+#define LUCENT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef LU_CONFIG_TRACING
+#define LU_CONFIG_TRACING 1
+#endif
+#ifndef LU_CONFIG_USDT
+#define LU_CONFIG_USDT 0
+#endif
+#if LU_CONFIG_TRACING && LU_CONFIG_USDT
+#include <sys/sdt.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LU_TRACE_MAX_ARGS 5
+
+enum lu_trace_kind {
+    LU_TRACE_BEGIN = 1,
+    LU_TRACE_END = 2,
+    LU_TRACE_INSTANT = 3,
+    LU_TRACE_COUNTER = 4,
+    LU_TRACE_IRQ_BEGIN = 5,
+    LU_TRACE_IRQ_END = 6,
+};
+
+enum lu_trace_type {
+    LU_TRACE_U64 = 1,
+    LU_TRACE_I64,
+    LU_TRACE_F64,
+    LU_TRACE_BOOL,
+    LU_TRACE_PTR,
+    LU_TRACE_STR, /* a pointer to a string that outlives the program's tracing */
+};
+
+/* One tracepoint's metadata, in the `lu_tracepoints` linker section. Only
+ * `on` is read on the hot path; `id` and `cat_id` are assigned by
+ * lu_trace_init() (the encoder and host tools that build records themselves
+ * fill them too). */
+struct lu_tracepoint {
+    volatile uint8_t on;
+    uint8_t kind, nargs, reserved;
+    uint16_t cat_id;
+    uint16_t id;
+    const char *name, *category;
+    const char *arg_names[LU_TRACE_MAX_ARGS];
+    uint8_t arg_types[LU_TRACE_MAX_ARGS];
+} __attribute__((aligned(8)));
+
+/* The fixed-size record a tracepoint writes into its ring. */
+struct lu_trace_rec {
+    uint64_t seq;  /* commit mark: ring position + 1, stored last */
+    uint64_t ts;   /* lu_plat_cycles() */
+    uint32_t id;   /* lu_tracepoint.id */
+    uint32_t tid;  /* lu_plat_thread_id() */
+    uint64_t args[LU_TRACE_MAX_ARGS];
+};
+
+/* ---- runtime control -------------------------------------------------------
+ * @categories: words separated by commas or spaces; "all" or "*" matches
+ * every category. Each returns how many tracepoints it switched on (enable,
+ * set) or off (disable). Safe from any thread at any time; a tracepoint
+ * that races with the switch records or not, never half a record. These
+ * are what `trace=` (kernel command line), LUCENT_TRACE (hostbuild), the
+ * collector's control message and gdb's `monitor trace` all call. */
+int lu_trace_enable(const char *categories);
+int lu_trace_disable(const char *categories);
+int lu_trace_set(const char *categories); /* exactly these on, all others off */
+
+/* Numbers the tracepoints, applies `trace=`, sets up the rings and starts
+ * the drain (where threads exist). Runs as a constructor; callable again
+ * (early kernel code may call it before constructors run). Returns 0. */
+int lu_trace_init(void);
+
+/* Records lost, per ring. A ring is a CPU in the image; in the hostbuild
+ * each thread has its own ring (CPUs migrate under a Linux process, see
+ * trace/README.md), numbered in order of first use. Counts both records a
+ * full ring refused and records discarded because no collector was there
+ * to take them. */
+uint64_t lu_trace_dropped(unsigned ring);
+uint64_t lu_trace_dropped_total(void);
+unsigned lu_trace_ring_count(void);
+
+/* Encodes and writes whatever is left in the rings, polled, without
+ * threads or locks that may be held; prints how many events it sent. Called
+ * by lu_plat_panic. */
+void lu_trace_panic_flush(void);
+
+/* Tells the trace a thread's name, for threads that may have exited by the
+ * time their records are encoded. Platforms call it when a thread is created
+ * or renamed; the drain also snapshots live threads every 100 ms. */
+void lu_trace_thread_named(uint32_t tid, const char *name);
+
+/* Drains everything recorded so far to the collector or file (blocking up
+ * to about a second); used at exit and by tests. */
+void lu_trace_flush(void);
+
+/* ---- implementation of the macros --------------------------------------------- */
+
+/* The hot path, in trace/emit_*.c (the build picks per-thread or per-CPU rings). */
+void lu_trace__emit(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                    uint64_t a3, uint64_t a4);
+
+static inline uint64_t lu_trace__f64(double d)
+{
+    union { double d; uint64_t u; } x = {.d = d};
+    return x.u;
+}
+static inline uint64_t lu_trace__int(uint64_t v) { return v; }
+static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)(uintptr_t)p; }
+
+#define lu_trace__u64(x)                                                                           \
+    _Generic((x), double: lu_trace__f64, float: lu_trace__f64, char *: lu_trace__ptr,            \
+             const char *: lu_trace__ptr, void *: lu_trace__ptr, const void *: lu_trace__ptr,      \
+             default: lu_trace__int)(x)
+
+#define lu_trace__type(T)                                                                          \
+    _Generic((T)0, double: LU_TRACE_F64, float: LU_TRACE_F64, bool: LU_TRACE_BOOL,               \
+             char *: LU_TRACE_STR, const char *: LU_TRACE_STR, void *: LU_TRACE_PTR,             \
+             const void *: LU_TRACE_PTR, signed char: LU_TRACE_I64, short: LU_TRACE_I64,         \
+             int: LU_TRACE_I64, long: LU_TRACE_I64, long long: LU_TRACE_I64, char: LU_TRACE_I64, \
+             default: LU_TRACE_U64)
+
+/* Argument-list plumbing: each argument is a parenthesised (type, name). */
+#define LU__CAT_(a, b) a##b
+#define LU__CAT(a, b) LU__CAT_(a, b)
+#define LU__NARG(...) LU__NARG_(_0, ##__VA_ARGS__, 5, 4, 3, 2, 1, 0)
+#define LU__NARG_(_0, _1, _2, _3, _4, _5, N, ...) N
+#define LU__MAP(m, ...) LU__CAT(LU__MAP, LU__NARG(__VA_ARGS__))(m, ##__VA_ARGS__)
+#define LU__MAP0(m)
+#define LU__MAP1(m, a) m a
+#define LU__MAP2(m, a, b) m a m b
+#define LU__MAP3(m, a, b, c) m a m b m c
+#define LU__MAP4(m, a, b, c, d) m a m b m c m d
+#define LU__MAP5(m, a, b, c, d, e) m a m b m c m d m e
+#define LU__NAME(T, n) #n,
+#define LU__TYPE(T, n) lu_trace__type(T),
+#define LU__VAL(T, n) , lu_trace__u64(n)
+#define LU__PARAM(T, n) , T n
+#define LU__PAD0 , 0, 0, 0, 0, 0
+#define LU__PAD1 , 0, 0, 0, 0
+#define LU__PAD2 , 0, 0, 0
+#define LU__PAD3 , 0, 0
+#define LU__PAD4 , 0
+#define LU__PAD5
+/* Parameter list: "(int dummy_, T a, ...)" would change the signature, so
+ * a leading void-typed marker is dropped by LU__PARAMS. */
+#define LU__PARAMS(...) LU__CAT(LU__PARAMS, LU__NARG(__VA_ARGS__))(__VA_ARGS__)
+#define LU__PARAMS0() void
+#define LU__PARAMS1(a) LU__STRIP1(LU__PARAM a)
+#define LU__PARAMS2(a, b) LU__STRIP1(LU__PARAM a) LU__PARAM b
+#define LU__PARAMS3(a, b, c) LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c
+#define LU__PARAMS4(a, b, c, d) LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c LU__PARAM d
+#define LU__PARAMS5(a, b, c, d, e)                                                                 \
+    LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c LU__PARAM d LU__PARAM e
+#define LU__STRIP1(...) LU__STRIP1_(__VA_ARGS__)
+#define LU__STRIP1_(x, ...) __VA_ARGS__
+
+#if LU_CONFIG_TRACING && LU_CONFIG_USDT
+#define LU__USDT_ARG(T, n) , lu_trace__u64(n)
+#define LU__CALL(m, args) m args
+#define LU__USDT(probe, ...)                                                                       \
+    LU__CALL(LU__CAT(LU__USDT, LU__NARG(__VA_ARGS__)), (probe LU__MAP(LU__USDT_ARG, ##__VA_ARGS__)))
+#define LU__USDT0(p) STAP_PROBE(lucent, p)
+#define LU__USDT1(p, ...) STAP_PROBE1(lucent, p, __VA_ARGS__)
+#define LU__USDT2(p, ...) STAP_PROBE2(lucent, p, __VA_ARGS__)
+#define LU__USDT3(p, ...) STAP_PROBE3(lucent, p, __VA_ARGS__)
+#define LU__USDT4(p, ...) STAP_PROBE4(lucent, p, __VA_ARGS__)
+#define LU__USDT5(p, ...) STAP_PROBE5(lucent, p, __VA_ARGS__)
+#else
+#define LU__USDT(probe, ...) (void)0
+#endif
+
+#if LU_CONFIG_TRACING
+/* ident: the C name; display: the event name in the trace. */
+#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                              \
+    __attribute__((used, section("lu_tracepoints"), aligned(8))) static struct lu_tracepoint    \
+        lu_tp_##ident = {.kind = LU_TRACE_##kd, .nargs = LU__NARG(__VA_ARGS__),               \
+                         .name = display, .category = cat,                                       \
+                         .arg_names = {LU__MAP(LU__NAME, ##__VA_ARGS__)},                        \
+                         .arg_types = {LU__MAP(LU__TYPE, ##__VA_ARGS__)}};                       \
+    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void)                  \
+    {                                                                                              \
+        return __builtin_expect(lu_tp_##ident.on, 0);                                            \
+    }                                                                                              \
+    __attribute__((unused, always_inline)) static inline void lu_trace_##ident(                  \
+        LU__PARAMS(__VA_ARGS__))                                                                   \
+    {                                                                                              \
+        LU__USDT(ident, ##__VA_ARGS__);                                                           \
+        if (__builtin_expect(lu_tp_##ident.on, 0))                                               \
+            lu_trace__emit(&lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__)                         \
+                               LU__CAT(LU__PAD, LU__NARG(__VA_ARGS__)));                          \
+    }                                                                                              \
+    struct lu_trace__semicolon_##ident
+#else
+#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                              \
+    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void) { return false; } \
+    __attribute__((unused)) static inline void lu_trace_##ident(LU__PARAMS(__VA_ARGS__)) {}      \
+    struct lu_trace__semicolon_##ident
+#endif
+
+#define LU_TRACEPOINT(name, cat, kind, ...) LU__TRACEPOINT(name, #name, cat, kind, ##__VA_ARGS__)
+
+/* A slice pair: name_begin(args...) and name_end(), and LU_TRACE_SCOPED. */
+#define LU_TRACE_SLICE(name, cat, ...)                                                             \
+    LU__TRACEPOINT(name##_begin, #name, cat, BEGIN, ##__VA_ARGS__);                               \
+    LU__TRACEPOINT(name##_end, #name, cat, END);                                                  \
+    __attribute__((unused)) static inline void lu_trace__scope_end_##name(int *unused_)          \
+    {                                                                                              \
+        lu_trace_##name##_end();                                                                   \
+    }                                                                                              \
+    struct lu_trace__semicolon2_##name
+
+/* Begins slice @name now and ends it when the enclosing scope exits. */
+#define LU_TRACE_SCOPED(name, ...)                                                                 \
+    lu_trace_##name##_begin(__VA_ARGS__);                                                          \
+    __attribute__((cleanup(lu_trace__scope_end_##name), unused)) int LU__CAT(lu_scope_, __LINE__) = 0
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,242 @@
+"""`lucent trace`: record a running program's Perfetto trace stream.
+
+  lucent trace [--out FILE] [--categories LIST] [--duration S] RUN_DIR
+
+Connects to <RUN_DIR>/lucent.trace.sock (the same path for a hostbuild
+process and for an image's virtio port), asks for LIST (default: all
+categories) with a one-line control message, and copies the stream to FILE.
+Only whole TracePackets are written, so FILE opens in ui.perfetto.dev at any
+moment, even after the collector is killed. `lucent run --trace FILE` uses
+the same collector from boot (start_background below).
+
+The control messages the guest understands (trace/drain.c), one per line:
+`enable LIST`, `disable LIST`, `set LIST`; anything else is ignored.
+"""
+import argparse
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+SOCK_NAME = 'lucent.trace.sock'
+
+
+class TraceError(Exception):
+    pass
+
+
+def _varint(buf, i):
+    """Decodes a varint at buf[i:]; returns (value, next index) or None if incomplete."""
+    v = shift = 0
+    while i < len(buf):
+        b = buf[i]
+        v |= (b & 0x7f) << shift
+        i += 1
+        if not b & 0x80:
+            return v, i
+        shift += 7
+        if shift > 63:
+            raise TraceError('bad varint in the trace stream')
+    return None
+
+
+def split_packets(buf):
+    """Returns (bytes of the whole packets at the start of buf, count)."""
+    i = n = 0
+    while i < len(buf):
+        if buf[i] != 0x0a:  # Trace.packet, length-delimited
+            raise TraceError(f'not a Perfetto packet stream (byte 0x{buf[i]:02x} at a packet boundary)')
+        r = _varint(buf, i + 1)
+        if r is None:
+            break
+        length, j = r
+        if j + length > len(buf):
+            break
+        i = j + length
+        n += 1
+    return i, n
+
+
+class Collector:
+    """One connection: copies whole packets from the socket into a file."""
+
+    def __init__(self, run_dir, out, categories='all', quiet=False):
+        self.sock_path = os.path.join(run_dir, SOCK_NAME)
+        self.out, self.categories, self.quiet = out, categories, quiet
+        self.packets = self.bytes = 0
+        self.stop = threading.Event()
+        self.sock = None
+
+    def connect(self, wait=10.0):
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(self.sock_path)
+                break
+            except OSError as e:
+                s.close()
+                if time.monotonic() > deadline or self.stop.is_set():
+                    raise TraceError(f'cannot connect to {self.sock_path}: {e.strerror}')
+                time.sleep(0.02)
+        if self.categories:
+            s.sendall(f'enable {self.categories}\n'.encode())
+        self.sock = s
+
+    def run(self, duration=None):
+        """Copies until the program closes the stream, stop is set, or duration passes."""
+        deadline = time.monotonic() + duration if duration else None
+        fd = os.open(self.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        pending = b''
+        self.sock.settimeout(0.1)
+        try:
+            while not self.stop.is_set():
+                if deadline and time.monotonic() > deadline:
+                    break
+                try:
+                    data = self.sock.recv(1 << 20)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break
+                pending += data
+                end, n = split_packets(pending)
+                if end:
+                    os.write(fd, pending[:end])
+                    self.packets += n
+                    self.bytes += end
+                    pending = pending[end:]
+        finally:
+            os.close(fd)
+            self.sock.close()
+        if pending and not self.quiet:
+            print(f'lucent: trace: dropped {len(pending)} bytes of an unfinished packet', file=sys.stderr)
+        return self.packets
+
+
+def start_background(run_dir, out, categories='all'):
+    """For `lucent run --trace`: collect in a thread; returns a handle with finish()."""
+    c = Collector(run_dir, out, categories, quiet=True)
+    c.error = None
+
+    def body():
+        try:
+            c.connect(wait=30.0)
+            c.run()
+        except TraceError as e:
+            c.error = str(e)
+
+    c.thread = threading.Thread(target=body, daemon=True)
+    c.thread.start()
+
+    def finish(timeout=5.0):
+        c.thread.join(timeout)
+        c.stop.set()
+        c.thread.join(1.0)
+        return c
+    c.finish = finish
+    return c
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog='lucent trace', description='Record the Perfetto trace stream of a '
+                                'running Lucent program (image or hostbuild) into a file.')
+    p.add_argument('run_dir', help="the program's run directory (printed by `lucent run`)")
+    p.add_argument('--out', '-o', default=None, help='output file (default: trace.pftrace)')
+    p.add_argument('--categories', default='all', help='categories to switch on, comma-separated '
+                   '(default: all; "" sends no control message)')
+    p.add_argument('--duration', type=float, default=None, help='stop after this many seconds')
+    p.add_argument('--wait', type=float, default=10.0, help='seconds to wait for the socket (default 10)')
+    a = p.parse_args(argv)
+    out = a.out or 'trace.pftrace'
+    c = Collector(a.run_dir, out, a.categories)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: c.stop.set())
+    try:
+        c.connect(a.wait)
+        c.run(a.duration)
+    except TraceError as e:
+        print(f'lucent: error: {e}', file=sys.stderr)
+        return 1
+    print(f'lucent: trace: {c.packets} packets, {c.bytes} bytes in {out} (open in https://ui.perfetto.dev)',
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
+
+
+def _pop_trace_option(argv):
+    """Removes --trace FILE (before any `--`) from argv; returns (FILE or None, argv)."""
+    out, rest, i = None, [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a == '--':
+            rest += argv[i:]
+            break
+        if a == '--trace' and i + 1 < len(argv):
+            out = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith('--trace='):
+            out = a[len('--trace='):]
+        else:
+            rest.append(a)
+        i += 1
+    return out, rest
+
+
+def with_trace(cmd_run, note):
+    """Wraps `lucent run` so that --trace FILE records the program from boot:
+    tracing on from the first instruction (trace=all unless a trace= kernel
+    option is given), the program waits up to 10 s for this collector
+    (trace_wait=10), and the collector copies the stream until the program ends."""
+    import shutil
+    import tempfile
+
+    def run(argv):
+        out, argv = _pop_trace_option(argv)
+        if out is None:
+            return cmd_run(argv)
+        try:
+            import lucent_channels  # noqa: F401  (run dirs, QEMU's channel ports)
+        except ImportError:
+            print('lucent: error: --trace needs channel support in the launcher (tools/lucent_channels.py)',
+                  file=sys.stderr)
+            return 2
+        given = made = None
+        opts = argv[:argv.index('--')] if '--' in argv else argv
+        for i, a in enumerate(opts):
+            if a == '--run-dir' and i + 1 < len(opts):
+                given = opts[i + 1]
+            elif a.startswith('--run-dir='):
+                given = a[len('--run-dir='):]
+        if given is None:
+            try:
+                from lucent_channels import base_dir
+                base = base_dir()
+            except ImportError:
+                base = tempfile.gettempdir()
+            os.makedirs(base, mode=0o700, exist_ok=True)
+            made = given = tempfile.mkdtemp(prefix=f'trace-{os.getpid()}-', dir=base)
+            argv = ['--run-dir', made] + argv
+        extra = ['--kernel-opt', 'trace_wait=10']
+        if not any(o.startswith('trace=') for o in opts):
+            extra += ['--kernel-opt', 'trace=all']
+        c = start_background(given, out)
+        try:
+            return cmd_run(extra + argv)
+        finally:
+            c.finish()
+            if c.error:
+                note(f'trace: {c.error}')
+            else:
+                note(f'trace: {c.packets} packets, {c.bytes} bytes in {out}')
+            if made:
+                shutil.rmtree(made, ignore_errors=True)
+    return run

@@ -1,0 +1,54 @@
+/*
+ * The hot path with one ring per CPU (the image).
+ *
+ * Several writers share a CPU's ring: threads preempted mid-record and
+ * interrupt handlers that trace. A slot is therefore reserved with a
+ * compare-and-swap on head (atomic against interrupts, preemption and, once
+ * there are several CPUs, a thread that migrated after reading its CPU
+ * number) and committed by storing its seq last. The drain stops at a
+ * reserved but uncommitted slot and comes back to it.
+ */
+#include <lucent/plat.h>
+#include "ring.h"
+
+static uint64_t dropped_no_ring;
+
+static __attribute__((noinline)) void drop(struct lu_trace_ring *r)
+{
+    __atomic_fetch_add(r ? &r->dropped_full : &dropped_no_ring, 1, __ATOMIC_RELAXED);
+}
+
+void lu_trace__emit(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                    uint64_t a3, uint64_t a4)
+{
+    unsigned cpu = lu_plat_cpu_id();
+    struct lu_trace_ring *r = cpu < lu_trace_nrings ? lu_trace_rings[cpu] : NULL;
+    if (__builtin_expect(!r, 0))
+        return drop(r);
+    uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+    do {
+        if (pos >= __atomic_load_n(&r->limit, __ATOMIC_RELAXED) && !ring_has_room(r, pos))
+            return drop(r);
+    } while (!__atomic_compare_exchange_n(&r->head, &pos, pos + 1, true, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    struct lu_trace_rec *s = &r->slots[pos & r->mask];
+    s->ts = lu_plat_cycles();
+    s->id = tp->id;
+    s->tid = lu_plat_thread_id();
+    s->args[0] = a0;
+    s->args[1] = a1;
+    s->args[2] = a2;
+    s->args[3] = a3;
+    s->args[4] = a4;
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+}
+
+/* Called by lu_trace_init: one ring per CPU, made before any tracepoint is on. */
+void lu_trace__rings_init(void)
+{
+    for (unsigned c = lu_trace_nrings; c < lu_plat_cpu_count() && c < LU_TRACE_MAX_RINGS; c++)
+        if (!lu_trace_ring_new(0))
+            break;
+}
+
+uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }

@@ -1,0 +1,110 @@
+/*
+ * The hot path with one ring per thread (the hostbuild).
+ *
+ * Why per thread and not per CPU: a Linux process cannot stop the kernel from
+ * migrating it between reading its CPU number and writing that CPU's ring,
+ * so per-CPU rings would need an atomic read-modify-write on every event
+ * (and sched_getcpu() on every event). A ring per thread has exactly one
+ * writer, so reserving a slot is a plain load and store. Perfetto sees one
+ * sequence per ring either way. A thread that traces from a signal handler
+ * would race with itself: don't.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <lucent/plat.h>
+#include "ring.h"
+
+/* initial-exec: a plain %fs-relative load; the default model for this
+ * (position-independent) library would be a call to __tls_get_addr. */
+static __thread struct lu_trace_ring *my_ring __attribute__((tls_model("initial-exec")));
+static __thread bool my_ring_failed;
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static uint64_t dropped_no_ring;
+
+/* The thread's ring becomes reusable once the drain has emptied it. */
+static void on_thread_exit(void *ring) { __atomic_store_n(&((struct lu_trace_ring *)ring)->free, 1, __ATOMIC_RELEASE); }
+static void make_key(void) { pthread_key_create(&exit_key, on_thread_exit); }
+
+static __attribute__((noinline)) struct lu_trace_ring *attach(void)
+{
+    if (my_ring_failed)
+        return NULL;
+    uint32_t tid = lu_plat_thread_id();
+    pthread_once(&key_once, make_key);
+    struct lu_trace_ring *r = NULL;
+    for (unsigned i = 0; i < __atomic_load_n(&lu_trace_nrings, __ATOMIC_ACQUIRE); i++) {
+        struct lu_trace_ring *c = lu_trace_rings[i];
+        /* claim an exited thread's ring once it is drained */
+        uint8_t one = 1;
+        if (c && c->free && ring_head(c) == __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE) &&
+            __atomic_compare_exchange_n(&c->free, &one, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            r = c;
+            __atomic_store_n(&r->tid, tid, __ATOMIC_RELEASE);
+            break;
+        }
+    }
+    if (!r)
+        r = lu_trace_ring_new(tid);
+    if (!r) {
+        my_ring_failed = true;
+        return NULL;
+    }
+    lu_plat_thread_name(tid, r->name, sizeof r->name);
+    pthread_setspecific(exit_key, r);
+    my_ring = r;
+    return r;
+}
+
+static inline void put(struct lu_trace_ring *r, uint64_t pos, const struct lu_tracepoint *tp,
+                       uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+    struct lu_trace_rec *s = &r->slots[pos & r->mask];
+    s->ts = lu_plat_cycles();
+    s->id = tp->id;
+    s->tid = r->tid;
+    s->args[0] = a0;
+    s->args[1] = a1;
+    s->args[2] = a2;
+    s->args[3] = a3;
+    s->args[4] = a4;
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->head, pos + 1, __ATOMIC_RELEASE);
+}
+
+/* First event of a thread, or a ring that looked full. */
+static __attribute__((noinline)) void emit_slow(const struct lu_tracepoint *tp, uint64_t a0,
+                                                uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+    struct lu_trace_ring *r = my_ring;
+    if (!r && !(r = attach())) {
+        __atomic_fetch_add(&dropped_no_ring, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    uint64_t pos = r->head;
+    if (pos >= r->limit && !ring_has_room(r, pos)) {
+        /* one writer per ring: a plain increment, published for readers */
+        __atomic_store_n(&r->dropped_full, r->dropped_full + 1, __ATOMIC_RELAXED);
+        return;
+    }
+    put(r, pos, tp, a0, a1, a2, a3, a4);
+}
+
+/* The fast path: no call, no atomic read-modify-write, one TLS load; the
+ * slow cases are tail calls, so nothing needs saving. */
+void lu_trace__emit(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                    uint64_t a3, uint64_t a4)
+{
+    struct lu_trace_ring *r = my_ring;
+    if (__builtin_expect(!r, 0))
+        return emit_slow(tp, a0, a1, a2, a3, a4);
+    uint64_t pos = r->head;
+    if (__builtin_expect(pos >= r->limit, 0))
+        return emit_slow(tp, a0, a1, a2, a3, a4);
+    put(r, pos, tp, a0, a1, a2, a3, a4);
+}
+
+uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }
+
+/* Rings are made on each thread's first event; nothing to set up early. */
+void lu_trace__rings_init(void) {}

@@ -1,0 +1,485 @@
+/*
+ * The Perfetto encoder (include/lucent/pftrace.h): records in, TracePackets
+ * out. Field numbers are those of perfetto_trace.proto v55.3; each is named
+ * where it is written.
+ *
+ * Nested messages get a two-byte length written as a redundant varint
+ * (0x80|lo, hi): protobuf readers accept it, and it spares a second pass or
+ * a memmove. So no nested message may exceed 16383 bytes; ours are tiny.
+ */
+#include <errno.h>
+#include <string.h>
+#include <lucent/pftrace.h>
+
+struct pb {
+    uint8_t *p, *end;
+    bool err;
+};
+
+static void pb_byte(struct pb *w, uint8_t c)
+{
+    if (w->p < w->end)
+        *w->p++ = c;
+    else
+        w->err = true;
+}
+
+static void pb_varint(struct pb *w, uint64_t v)
+{
+    if (w->end - w->p < 10) {
+        w->err = true;
+        return;
+    }
+    while (v > 0x7f) {
+        *w->p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *w->p++ = (uint8_t)v;
+}
+
+static void pb_uint(struct pb *w, unsigned field, uint64_t v)
+{
+    pb_varint(w, (uint64_t)field << 3);
+    pb_varint(w, v);
+}
+
+static void pb_fixed64(struct pb *w, unsigned field, uint64_t v)
+{
+    pb_varint(w, (uint64_t)field << 3 | 1);
+    if (w->end - w->p < 8) {
+        w->err = true;
+        return;
+    }
+    for (int i = 0; i < 8; i++)
+        *w->p++ = (uint8_t)(v >> (8 * i));
+}
+
+static void pb_bytes(struct pb *w, unsigned field, const void *s, size_t n)
+{
+    pb_varint(w, (uint64_t)field << 3 | 2);
+    pb_varint(w, n);
+    if ((size_t)(w->end - w->p) < n) {
+        w->err = true;
+        return;
+    }
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+static void pb_str(struct pb *w, unsigned field, const char *s) { pb_bytes(w, field, s, strlen(s)); }
+
+/* Opens a nested message: returns where its length goes. */
+static uint8_t *pb_open(struct pb *w, unsigned field)
+{
+    pb_varint(w, (uint64_t)field << 3 | 2);
+    uint8_t *m = w->p;
+    pb_byte(w, 0);
+    pb_byte(w, 0);
+    return m;
+}
+
+static void pb_close(struct pb *w, uint8_t *m)
+{
+    if (w->err)
+        return;
+    size_t n = (size_t)(w->p - m - 2);
+    if (n > 0x3fff) {
+        w->err = true;
+        return;
+    }
+    m[0] = (uint8_t)(0x80 | (n & 0x7f));
+    m[1] = (uint8_t)(n >> 7);
+}
+
+/* Every packet is field 1 (`packet`) of the Trace message. */
+static struct pb packet_begin(struct lu_pf_buf *b, uint8_t **m)
+{
+    struct pb w = {b->pos, b->end, false};
+    *m = pb_open(&w, 1);
+    return w;
+}
+
+static int packet_end(struct lu_pf_buf *b, struct pb *w, uint8_t *m)
+{
+    pb_close(w, m);
+    if (w->err)
+        return -ENOSPC; /* b->pos untouched: the partial packet is forgotten */
+    b->pos = w->p;
+    return 0;
+}
+
+enum {
+    TP_TIMESTAMP = 8,
+    TP_CLOCK_SNAPSHOT = 6,
+    TP_SEQ_ID = 10,         /* trusted_packet_sequence_id */
+    TP_TRACK_EVENT = 11,
+    TP_INTERNED = 12,
+    TP_SEQ_FLAGS = 13,
+    TP_PREV_DROPPED = 42,   /* previous_packet_dropped */
+    TP_TRACK_DESCRIPTOR = 60,
+    TP_FIRST_ON_SEQ = 87,   /* first_packet_on_sequence */
+    SEQ_CLEARED = 1,        /* SEQ_INCREMENTAL_STATE_CLEARED */
+    SEQ_NEEDS = 2,          /* SEQ_NEEDS_INCREMENTAL_STATE */
+    CLOCK_MONOTONIC = 3,
+    CLOCK_BOOTTIME = 6,
+};
+
+void lu_pf_seq_reset(struct lu_pf_seq *s, uint32_t id)
+{
+    memset(s, 0, sizeof *s);
+    s->id = id;
+}
+
+int lu_pf_seq_start(struct lu_pf_buf *b, struct lu_pf_seq *s, uint64_t now_ns)
+{
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    pb_uint(&w, TP_TIMESTAMP, now_ns);
+    pb_uint(&w, TP_SEQ_ID, s->id);
+    pb_uint(&w, TP_SEQ_FLAGS, SEQ_CLEARED);
+    pb_uint(&w, TP_FIRST_ON_SEQ, 1);
+    uint8_t *cs = pb_open(&w, TP_CLOCK_SNAPSHOT);
+    static const uint32_t clocks[] = {CLOCK_BOOTTIME, CLOCK_MONOTONIC};
+    for (int i = 0; i < 2; i++) {
+        uint8_t *c = pb_open(&w, 1);  /* ClockSnapshot.clocks */
+        pb_uint(&w, 1, clocks[i]);    /* Clock.clock_id */
+        pb_uint(&w, 2, now_ns);       /* Clock.timestamp */
+        pb_close(&w, c);
+    }
+    pb_uint(&w, 2, CLOCK_BOOTTIME);   /* primary_trace_clock */
+    pb_close(&w, cs);
+    int r = packet_end(b, &w, pk);
+    if (r == 0) {
+        lu_pf_seq_reset(s, s->id);
+        s->started = true;
+    }
+    return r;
+}
+
+int lu_pf_process_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env)
+{
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    pb_uint(&w, TP_SEQ_ID, seq_id);
+    uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
+    pb_uint(&w, 1, LU_PF_UUID_PROCESS);    /* uuid */
+    uint8_t *pd = pb_open(&w, 3);          /* process */
+    pb_uint(&w, 1, env->pid);              /* pid */
+    pb_str(&w, 6, env->process_name);      /* process_name */
+    pb_close(&w, pd);
+    pb_close(&w, td);
+    return packet_end(b, &w, pk);
+}
+
+int lu_pf_thread_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env,
+                       uint32_t tid, const char *name)
+{
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    pb_uint(&w, TP_SEQ_ID, seq_id);
+    uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
+    pb_uint(&w, 1, tid);                   /* uuid: the tid */
+    pb_uint(&w, 5, LU_PF_UUID_PROCESS);    /* parent_uuid */
+    uint8_t *t = pb_open(&w, 4);           /* thread */
+    pb_uint(&w, 1, env->pid);              /* pid */
+    pb_uint(&w, 2, tid);                   /* tid */
+    if (name && *name)
+        pb_str(&w, 5, name);               /* thread_name */
+    pb_close(&w, t);
+    pb_close(&w, td);
+    return packet_end(b, &w, pk);
+}
+
+static int child_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, const char *name,
+                       bool counter)
+{
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    pb_uint(&w, TP_SEQ_ID, seq_id);
+    uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
+    pb_uint(&w, 1, uuid);
+    pb_uint(&w, 5, LU_PF_UUID_PROCESS);
+    pb_str(&w, 2, name);                   /* name */
+    if (counter)
+        pb_close(&w, pb_open(&w, 8));      /* counter: an empty CounterDescriptor */
+    pb_close(&w, td);
+    return packet_end(b, &w, pk);
+}
+
+int lu_pf_counter_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, const char *name)
+{
+    return child_track(b, seq_id, uuid, name, true);
+}
+
+int lu_pf_irq_track(struct lu_pf_buf *b, uint32_t seq_id, uint32_t ring, const char *name)
+{
+    return child_track(b, seq_id, LU_PF_UUID_IRQ(ring), name, false);
+}
+
+static void packet_head(struct pb *w, struct lu_pf_seq *s, uint64_t ts_ns)
+{
+    pb_uint(w, TP_TIMESTAMP, ts_ns);
+    pb_uint(w, TP_SEQ_ID, s->id);
+    pb_uint(w, TP_SEQ_FLAGS, SEQ_NEEDS);
+    if (s->dropped_pending)
+        pb_uint(w, TP_PREV_DROPPED, 1);
+}
+
+static uint64_t name_iid(const struct lu_tracepoint *tp) { return (uint64_t)tp->id + 1; }
+static uint64_t arg_iid(const struct lu_tracepoint *tp, int i)
+{
+    return (uint64_t)tp->id * LU_TRACE_MAX_ARGS + (uint64_t)i + 1;
+}
+
+static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint *tp)
+{
+    bool tp_new = !(s->tp_interned[tp->id / 8] & (1u << (tp->id % 8)));
+    unsigned c = tp->cat_id % LU_PF_MAX_CATS;
+    bool cat_new = !(s->cat_interned[c / 8] & (1u << (c % 8)));
+    if (!tp_new && !cat_new)
+        return;
+    uint8_t *id = pb_open(w, TP_INTERNED);
+    if (cat_new) {
+        uint8_t *m = pb_open(w, 1);        /* event_categories */
+        pb_uint(w, 1, (uint64_t)c + 1);    /* iid */
+        pb_str(w, 2, tp->category);        /* name */
+        pb_close(w, m);
+    }
+    if (tp_new) {
+        uint8_t *m = pb_open(w, 2);        /* event_names */
+        pb_uint(w, 1, name_iid(tp));
+        pb_str(w, 2, tp->name);
+        pb_close(w, m);
+        for (int i = 0; i < tp->nargs; i++) {
+            m = pb_open(w, 3);             /* debug_annotation_names */
+            pb_uint(w, 1, arg_iid(tp, i));
+            pb_str(w, 2, tp->arg_names[i]);
+            pb_close(w, m);
+        }
+    }
+    pb_close(w, id);
+}
+
+static void annotation(struct pb *w, const struct lu_pf_env *env, const struct lu_tracepoint *tp,
+                       int i, uint64_t v)
+{
+    uint8_t *m = pb_open(w, 4);            /* TrackEvent.debug_annotations */
+    pb_uint(w, 1, arg_iid(tp, i));         /* name_iid */
+    switch (tp->arg_types[i]) {
+    case LU_TRACE_I64: pb_uint(w, 4, v); break;     /* int_value (two's complement varint) */
+    case LU_TRACE_F64: pb_fixed64(w, 5, v); break;  /* double_value */
+    case LU_TRACE_BOOL: pb_uint(w, 2, v != 0); break; /* bool_value */
+    case LU_TRACE_PTR: pb_uint(w, 7, v); break;     /* pointer_value */
+    case LU_TRACE_STR: {                            /* string_value */
+        char s[128];
+        int n;
+        if (!v) {
+            n = 6;
+            memcpy(s, "(null)", 6);
+        } else if (env->read_str) {
+            n = env->read_str(env->ctx, v, s, sizeof s);
+        } else {
+            const char *p = (const char *)(uintptr_t)v;
+            for (n = 0; n < (int)sizeof s - 1 && p[n]; n++)
+                s[n] = p[n];
+        }
+        pb_bytes(w, 6, s, n > 0 ? (size_t)n : 0);
+        break;
+    }
+    default: pb_uint(w, 3, v); break;               /* uint_value */
+    }
+    pb_close(w, m);
+}
+
+/* ---- the fast path ---------------------------------------------------------
+ * The drain encodes millions of events a second, nearly all of them of a
+ * tracepoint this sequence has already interned. For those, with room for
+ * the largest possible packet checked once, the bytes are written without
+ * per-field bounds checks. Same bytes as the general path below. */
+#define FAST_ROOM 1024
+
+static inline uint8_t *fv(uint8_t *p, uint64_t v)
+{
+    while (v > 0x7f) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline uint8_t *fkey(uint8_t *p, unsigned field, unsigned wt) { return fv(p, field << 3 | wt); }
+
+static inline void flen(uint8_t *m, uint8_t *end)
+{
+    size_t n = (size_t)(end - m - 2);
+    m[0] = (uint8_t)(0x80 | (n & 0x7f));
+    m[1] = (uint8_t)(n >> 7);
+}
+
+static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
+                      uint64_t ts_ns, uint32_t irq_ring)
+{
+    static const uint8_t type[] = {0, 1, 2, 3, 4, 1, 2};
+    uint8_t *p = b->pos, *pk, *te;
+    *p++ = 0x0a;                                        /* Trace.packet */
+    pk = p;
+    p += 2;
+    *p++ = TP_TIMESTAMP << 3;
+    p = fv(p, ts_ns);
+    *p++ = TP_SEQ_ID << 3;
+    p = fv(p, s->id);
+    *p++ = TP_SEQ_FLAGS << 3;
+    *p++ = SEQ_NEEDS;
+    *p++ = TP_TRACK_EVENT << 3 | 2;
+    te = p;
+    p += 2;
+    unsigned k = tp->kind;
+    *p++ = 9 << 3;                                      /* type */
+    *p++ = type[k];
+    uint64_t track = k == LU_TRACE_COUNTER ? LU_PF_UUID_COUNTER(tp->id)
+                     : k >= LU_TRACE_IRQ_BEGIN ? LU_PF_UUID_IRQ(irq_ring) : rec->tid;
+    *p++ = 11 << 3;                                     /* track_uuid */
+    p = fv(p, track);
+    int first_arg = 0;
+    if (k == LU_TRACE_COUNTER) {
+        if (tp->nargs && tp->arg_types[0] == LU_TRACE_F64) {
+            p = fkey(p, 44, 1);                         /* double_counter_value */
+            memcpy(p, &rec->args[0], 8);
+            p += 8;
+        } else {
+            p = fkey(p, 30, 0);                         /* counter_value */
+            p = fv(p, rec->args[0]);
+        }
+        first_arg = tp->nargs;
+    } else if (k != LU_TRACE_END && k != LU_TRACE_IRQ_END) {
+        *p++ = 3 << 3;                                  /* category_iids */
+        p = fv(p, (uint64_t)(tp->cat_id % LU_PF_MAX_CATS) + 1);
+        *p++ = 10 << 3;                                 /* name_iid */
+        p = fv(p, name_iid(tp));
+    }
+    for (int i = first_arg; i < tp->nargs; i++) {
+        uint64_t v = rec->args[i];
+        *p++ = 4 << 3 | 2;                              /* debug_annotations */
+        uint8_t *m = p;
+        p += 2;
+        *p++ = 1 << 3;                                  /* name_iid */
+        p = fv(p, arg_iid(tp, i));
+        switch (tp->arg_types[i]) {
+        case LU_TRACE_I64: *p++ = 4 << 3; p = fv(p, v); break;
+        case LU_TRACE_F64: *p++ = 5 << 3 | 1; memcpy(p, &v, 8); p += 8; break;
+        case LU_TRACE_BOOL: *p++ = 2 << 3; *p++ = v != 0; break;
+        case LU_TRACE_PTR: *p++ = 7 << 3; p = fv(p, v); break;
+        case LU_TRACE_STR: {
+            char str[128];
+            int n;
+            if (!v) {
+                n = 6;
+                memcpy(str, "(null)", 6);
+            } else if (env->read_str) {
+                n = env->read_str(env->ctx, v, str, sizeof str);
+            } else {
+                const char *src = (const char *)(uintptr_t)v;
+                for (n = 0; n < (int)sizeof str - 1 && src[n]; n++)
+                    str[n] = src[n];
+            }
+            if (n < 0)
+                n = 0;
+            *p++ = 6 << 3 | 2;
+            p = fv(p, (uint64_t)n);
+            memcpy(p, str, (size_t)n);
+            p += n;
+            break;
+        }
+        default: *p++ = 3 << 3; p = fv(p, v); break;
+        }
+        flen(m, p);
+    }
+    flen(te, p);
+    flen(pk, p);
+    b->pos = p;
+    return 0;
+}
+
+int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                const struct lu_trace_rec *rec, uint64_t ts_ns, uint32_t irq_ring)
+{
+    const struct lu_tracepoint *tp0 = env->tracepoint(env->ctx, rec->id);
+    if (tp0 && tp0->id < LU_PF_MAX_TPS && tp0->kind <= LU_TRACE_IRQ_END && tp0->kind &&
+        tp0->nargs <= LU_TRACE_MAX_ARGS && !s->dropped_pending && b->end - b->pos >= FAST_ROOM &&
+        (s->tp_interned[tp0->id / 8] & (1u << (tp0->id % 8))) &&
+        (s->cat_interned[(tp0->cat_id % LU_PF_MAX_CATS) / 8] & (1u << (tp0->cat_id % LU_PF_MAX_CATS % 8))))
+        return event_fast(b, s, env, tp0, rec, ts_ns, irq_ring);
+    const struct lu_tracepoint *tp = env->tracepoint(env->ctx, rec->id);
+    if (!tp || tp->id >= LU_PF_MAX_TPS)
+        return -ENOENT;
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    packet_head(&w, s, ts_ns);
+    intern(&w, s, tp);
+    uint8_t *te = pb_open(&w, TP_TRACK_EVENT);
+    static const uint8_t type[] = {[LU_TRACE_BEGIN] = 1, [LU_TRACE_END] = 2,
+                                   [LU_TRACE_INSTANT] = 3, [LU_TRACE_COUNTER] = 4,
+                                   [LU_TRACE_IRQ_BEGIN] = 1, [LU_TRACE_IRQ_END] = 2};
+    unsigned k = tp->kind <= LU_TRACE_IRQ_END ? tp->kind : LU_TRACE_INSTANT;
+    pb_uint(&w, 9, type[k] ? type[k] : 3);              /* type */
+    uint64_t track = rec->tid;
+    if (k == LU_TRACE_COUNTER)
+        track = LU_PF_UUID_COUNTER(tp->id);
+    else if (k == LU_TRACE_IRQ_BEGIN || k == LU_TRACE_IRQ_END)
+        track = LU_PF_UUID_IRQ(irq_ring);
+    pb_uint(&w, 11, track);                             /* track_uuid */
+    int first_arg = 0;
+    if (k == LU_TRACE_COUNTER) {
+        if (tp->nargs && tp->arg_types[0] == LU_TRACE_F64)
+            pb_fixed64(&w, 44, rec->args[0]);           /* double_counter_value */
+        else
+            pb_uint(&w, 30, rec->args[0]);              /* counter_value */
+        first_arg = tp->nargs; /* a counter's value is not an annotation */
+    } else if (k != LU_TRACE_END && k != LU_TRACE_IRQ_END) {
+        pb_uint(&w, 3, (uint64_t)(tp->cat_id % LU_PF_MAX_CATS) + 1); /* category_iids */
+        pb_uint(&w, 10, name_iid(tp));                  /* name_iid */
+    }
+    for (int i = first_arg; i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++)
+        annotation(&w, env, tp, i, rec->args[i]);
+    pb_close(&w, te);
+    int r = packet_end(b, &w, pk);
+    if (r == 0) {
+        unsigned c = tp->cat_id % LU_PF_MAX_CATS;
+        s->tp_interned[tp->id / 8] |= (uint8_t)(1u << (tp->id % 8));
+        s->cat_interned[c / 8] |= (uint8_t)(1u << (c % 8));
+        s->dropped_pending = false;
+    }
+    return r;
+}
+
+int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_t total,
+                uint64_t ts_ns)
+{
+    uint8_t *pk, *start = b->pos;
+    struct pb w = packet_begin(b, &pk);
+    bool lost = total > s->drops_reported || s->dropped_pending;
+    pb_uint(&w, TP_TIMESTAMP, ts_ns);
+    pb_uint(&w, TP_SEQ_ID, s->id);
+    if (lost)
+        pb_uint(&w, TP_PREV_DROPPED, 1);
+    uint8_t *te = pb_open(&w, TP_TRACK_EVENT);
+    pb_uint(&w, 9, 4);                                  /* TYPE_COUNTER */
+    pb_uint(&w, 11, LU_PF_UUID_DROPS(ring));
+    pb_uint(&w, 30, total);                             /* counter_value */
+    pb_close(&w, te);
+    int r = packet_end(b, &w, pk);
+    if (r == 0 && lost) {
+        /* trace_processor distrusts a sequence's interned state after a
+         * loss, so start the sequence again: clear, and intern anew */
+        r = lu_pf_seq_start(b, s, ts_ns);
+        if (r)
+            b->pos = start;
+    }
+    if (r == 0) {
+        s->dropped_pending = false;
+        s->drops_reported = total;
+    }
+    return r;
+}
