@@ -9,6 +9,8 @@
  *                           possible, then prints emitted/dropped counts
  *   trace-demo stream SECS  instants and counters at a steady pace for SECS
  *                           seconds (the collector may come and go meanwhile)
+ *   trace-demo panic N      N "tick" instants, then a panic: the flight recorder
+ *                           flushes them on the way down
  *
  * Categories: "demo" (all of the above) and "flood". Run with LUCENT_TRACE=demo
  * (hostbuild) or trace=demo (image), or switch them on from the collector.
@@ -114,6 +116,11 @@ int main(int argc, char **argv)
         return flood(n);
     if (strcmp(mode, "stream") == 0)
         return stream(n);
+    if (strcmp(mode, "panic") == 0) {
+        for (long i = 0; i < n; i++)
+            lu_trace_tick((double)i, true);
+        LU_PANIC("trace-demo panics on purpose after %ld ticks", n);
+    }
     fprintf(stderr, "usage: trace-demo slices|flood|stream N\n");
     return 2;
 }

@@ -1,0 +1,36 @@
+"""The flight recorder on panic: trace-demo records N ticks and panics; the
+panic path flushes the rings, says how many events it sent, and the trace
+holds them. Host: trace file; image: `lucent run --trace`."""
+import os
+import re
+import sys
+import tempfile
+sys.path.insert(0, os.path.dirname(__file__))
+from pfcheck import BUILD, need_validator, one, validate  # noqa: E402
+from lulib import check, lucent, skip  # noqa: E402
+
+need_validator()
+N = 300
+path = os.path.join(tempfile.mkdtemp(prefix='lucent-trace-panic-'), 'panic.pftrace')
+if BUILD == 'host':
+    # no flush before the panic: the drain thread sleeps between passes, and
+    # a file sink is always "connected"
+    r = lucent('run', '--host', '--kernel-opt', 'trace=demo', '--kernel-opt', f'trace_file={path}',
+               'trace-demo', '--', 'panic', str(N), timeout=120)
+else:
+    r = lucent('run', '--trace', path, '--kernel-opt', 'trace=demo', 'trace-demo', '--', 'panic', str(N),
+               timeout=240)
+print(r.stdout, r.stderr)
+if '--trace needs channel support' in r.stderr:
+    skip('lucent run --trace is not available in this tree (no channel support in the launcher)')
+check(r.returncode != 0 and 'panic' in r.stderr + r.stdout, f'{BUILD}: trace-demo panics')
+m = re.search(r'panic flush sent (\d+) events', r.stderr + r.stdout)
+if BUILD == 'image' and m is None and 'flight recorder' not in r.stderr + r.stdout:
+    skip('image: the kernel panic path does not call lu_trace_panic_flush() yet (kernel/, not trace/)')
+check(m is not None, 'the panic path says how many events the flight recorder sent')
+if BUILD == 'image' and (not os.path.exists(path) or os.path.getsize(path) == 0):
+    skip('image: no trace came over lucent.trace')
+ok, out, rows = validate(path, "select count(*) from slice where name = 'tick'")
+print(out)
+check(ok, 'the trace written on the way down validates')
+check(one(rows[0]) == N, f'it holds all {N} ticks (got {one(rows[0])})')
