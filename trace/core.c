@@ -45,7 +45,7 @@ struct lu_trace_ring *lu_trace_ring_new(uint32_t tid)
         const char *o = lu_plat_getopt("trace_ring");
         uint64_t n = o ? strtoull(o, NULL, 0) : 0;
         if (n < 4 || n > (1u << 24))
-            n = 16384;
+            n = lu_trace__default_ring;
         uint64_t p = 4;
         while (p < n)
             p <<= 1;
@@ -53,13 +53,12 @@ struct lu_trace_ring *lu_trace_ring_new(uint32_t tid)
     }
     /* rings live until exit; aligned by hand (the image's libc lacks
      * posix_memalign) so writer and reader fields sit on their own lines */
-    void *mem = malloc(sizeof(struct lu_trace_ring) + nrec * sizeof(struct lu_trace_rec) + 128);
+    /* calloc: zeroed seq fields, and (hostbuild) pages only backed once used */
+    void *mem = calloc(1, sizeof(struct lu_trace_ring) + nrec * sizeof(struct lu_trace_rec) + 128);
     if (!mem)
         return NULL;
     struct lu_trace_ring *r = (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
     struct lu_trace_rec *slots = (void *)(((uintptr_t)(r + 1) + 63) & ~(uintptr_t)63);
-    memset(r, 0, sizeof *r);
-    memset(slots, 0, nrec * sizeof *slots);
     r->slots = slots;
     r->mask = nrec - 1;
     r->limit = nrec;

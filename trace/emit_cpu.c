@@ -9,7 +9,7 @@
  * reserved but uncommitted slot and comes back to it.
  */
 #include <lucent/plat.h>
-#include "ring.h"
+#include "internal.h"
 
 static uint64_t dropped_no_ring;
 
@@ -52,3 +52,7 @@ void lu_trace__rings_init(void)
 }
 
 uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }
+
+/* 1 MiB per CPU: guest memory is small and the image's drain never competes
+ * with other processes for the CPU. */
+const unsigned lu_trace__default_ring = 16384;

@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <lucent/plat.h>
-#include "ring.h"
+#include "internal.h"
 
 /* initial-exec: a plain %fs-relative load; the default model for this
  * (position-independent) library would be a call to __tls_get_addr. */
@@ -108,3 +108,8 @@ uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_
 
 /* Rings are made on each thread's first event; nothing to set up early. */
 void lu_trace__rings_init(void) {}
+
+/* 16 MiB of address space per tracing thread, backed as it is used: enough
+ * for the drain to keep up with 5 M events/s through scheduling gaps of a
+ * loaded machine (bench/trace/README.md). */
+const unsigned lu_trace__default_ring = 262144;

@@ -42,8 +42,8 @@ struct lu_trace_ring {
 extern struct lu_trace_ring *lu_trace_rings[LU_TRACE_MAX_RINGS];
 extern unsigned lu_trace_nrings;
 
-/* Creates ring number nrings (size from `trace_ring`, default 16384
- * records); NULL when out of memory or slots. Not on the hot path. */
+/* Creates ring number nrings (size from `trace_ring`, default chosen by
+ * the build's emit file); NULL when out of memory or slots. Not on the hot path. */
 struct lu_trace_ring *lu_trace_ring_new(uint32_t tid);
 
 /* Slow path of a writer that found head == limit: reloads the tail. Returns
