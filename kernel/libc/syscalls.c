@@ -1,15 +1,27 @@
 /*
  * newlib's system-call layer (built with --disable-newlib-supplied-syscalls,
  * so these names carry no underscore). File descriptors 0-2 are the
- * console; there is no filesystem, so every other descriptor is EBADF.
+ * console; sockets are LU_NET_FD_BASE (16) and up (kernel/net); there is no
+ * filesystem, so every other descriptor is EBADF.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include "../kernel.h"
+#include "../net/net.h"
+
+/* kernel/net/socket_api.c overrides these when the app uses sockets. */
+__attribute__((weak)) ssize_t net_fd_read(int fd, void *buf, size_t n) { return errno = EBADF, -1; }
+__attribute__((weak)) ssize_t net_fd_write(int fd, const void *buf, size_t n) { return errno = EBADF, -1; }
+__attribute__((weak)) int net_fd_close(int fd) { return errno = EBADF, -1; }
+__attribute__((weak)) int net_fd_fcntl(int fd, int cmd, int arg) { return errno = EBADF, -1; }
 
 int write(int fd, const void *buf, size_t n)
 {
+    if (fd >= LU_NET_FD_BASE)
+        return (int)net_fd_write(fd, buf, n);
     if (fd != 1 && fd != 2)
         return errno = EBADF, -1;
     console_write(buf, n);
@@ -18,6 +30,8 @@ int write(int fd, const void *buf, size_t n)
 
 int read(int fd, void *buf, size_t n)
 {
+    if (fd >= LU_NET_FD_BASE)
+        return (int)net_fd_read(fd, buf, n);
     if (fd != 0)
         return errno = EBADF, -1;
     /* The console has no input line discipline yet: report end of file. */
@@ -26,10 +40,32 @@ int read(int fd, void *buf, size_t n)
     return 0;
 }
 
-int close(int fd) { return fd >= 0 && fd <= 2 ? 0 : (errno = EBADF, -1); }
+int close(int fd)
+{
+    if (fd >= LU_NET_FD_BASE)
+        return net_fd_close(fd);
+    return fd >= 0 && fd <= 2 ? 0 : (errno = EBADF, -1);
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    int arg = va_arg(ap, int);
+    va_end(ap);
+    if (fd >= LU_NET_FD_BASE)
+        return net_fd_fcntl(fd, cmd, arg);
+    if (fd < 0 || fd > 2)
+        return errno = EBADF, -1;
+    return cmd == F_GETFL ? O_RDWR : cmd == F_SETFL ? 0 : (errno = EINVAL, -1);
+}
 
 int fstat(int fd, struct stat *st)
 {
+    if (fd >= LU_NET_FD_BASE) {
+        *st = (struct stat){.st_mode = S_IFSOCK};
+        return 0;
+    }
     if (fd < 0 || fd > 2)
         return errno = EBADF, -1;
     *st = (struct stat){.st_mode = S_IFCHR};

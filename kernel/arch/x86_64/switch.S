@@ -39,5 +39,6 @@ ctx_switch:
 thread_start:
     movq %rbx, %rdi
     xorl %ebp, %ebp             /* ends backtraces */
+    andq $-16, %rsp             /* the ABI: rsp % 16 == 0 at a call (SSE spills use movaps) */
     call thread_main
     ud2
