@@ -1,0 +1,82 @@
+"""lucent_gdb: the launcher's gdb options (`lucent run --gdb`), for tools/lucent.
+
+  lucent run --gdb [PORT] APP      serve the image's gdb stub on 127.0.0.1:PORT
+  lucent run --gdb-wait APP        the same, stopped before main() until gdb attaches
+  lucent run --gdb-on-panic APP    a fault with no debugger attached waits for one
+
+The stub speaks over the image's second UART (COM2), which QEMU turns into a
+TCP server; gdb/README.md says why a UART. The kernel side reads the
+`gdb=` kernel option (kernel/gdb.c). A hostbuild program needs none of
+this: it is a Linux process, and stock gdb runs it directly.
+"""
+import os
+import shlex
+import socket
+import sys
+
+
+def normalize_argv(argv):
+    """`--gdb APP`: the app is not a port. Make it `--gdb=auto APP`, since
+    argparse would otherwise take the app name as the optional PORT."""
+    out = list(argv)
+    for i, a in enumerate(out):
+        if a == '--':
+            break
+        if a == '--gdb' and (i + 1 == len(out) or not out[i + 1].isdigit()):
+            out[i] = '--gdb=auto'
+            break
+    return out
+
+
+def port_arg(s):
+    if s == 'auto':
+        return 0
+    if s.isdigit() and 0 < int(s) < 65536:
+        return int(s)
+    raise ValueError(s)
+
+
+def add_arguments(p):
+    p.add_argument('--gdb', nargs='?', const=0, type=port_arg, metavar='PORT',
+                   help='serve the gdb stub on 127.0.0.1:PORT (default: a free port) and print '
+                        'the gdb command that attaches')
+    p.add_argument('--gdb-wait', action='store_true',
+                   help='like --gdb, and stop before main() until gdb attaches')
+    p.add_argument('--gdb-on-panic', action='store_true',
+                   help='on a fault with no debugger attached, wait for gdb (prints how to attach)')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def setup(a, image, note):
+    """Returns (kernel options, QEMU arguments) for the run described by the
+    parsed options @a; prints how to attach. Both empty without --gdb*."""
+    if a.gdb is None and not a.gdb_wait and not a.gdb_on_panic:
+        return [], []
+    if getattr(a, 'host', False):
+        args = ' '.join(shlex.quote(x) for x in a.args if x != '--')
+        note(f'--gdb is for images: a hostbuild program is a Linux process, debug it with '
+             f'gdb --args {image} {args}'.rstrip())
+        return [], []
+    port = a.gdb or free_port()
+    modes = ['on']
+    if a.gdb_wait:
+        modes.append('wait')
+    if a.gdb_on_panic:
+        modes.append('panic')
+    cmd = f"gdb -ex 'target remote :{port}' {image}"
+    if a.gdb_wait:
+        what = 'stopped before main(), waiting for gdb'
+    elif a.gdb is None:
+        what = 'a fault waits for gdb'
+    else:
+        what = 'attach any time'
+    if not a.quiet:
+        note(f'gdb stub on 127.0.0.1:{port} ({what}): {cmd}')
+    else:
+        print(cmd, file=sys.stderr, flush=True)
+    return ['gdb=' + ','.join(modes)], ['-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on']
