@@ -1,0 +1,18 @@
+"""The viewer's decoder and model under node's test runner (no browser)."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from viewerlib import BUILD, HERE, VIEWER, check, need_node, program, skip
+
+if BUILD != 'host':
+    skip('the viewer is a host tool: tested in the host build')
+need_node()
+f = os.path.join(tempfile.mkdtemp(prefix='lucent-viewer-unit-'), 'u.pftrace')
+subprocess.run([program('trace-gen'), f, '20000', '4', 'drops'], check=True, capture_output=True)
+r = subprocess.run(['node', '--test', os.path.join(HERE, 'decode.test.mjs')], cwd=VIEWER, capture_output=True,
+                   text=True, timeout=120, env=dict(os.environ, TRACE_FILE=f))
+sys.stdout.write(r.stdout[-6000:] + r.stderr[-2000:])
+check(r.returncode == 0, 'node --test test/decode.test.mjs')
