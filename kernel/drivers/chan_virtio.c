@@ -84,13 +84,31 @@ void chan_collect(struct lu_chan *ch)
  * readers get those, then -EPIPE once, then the next peer's bytes. */
 void chan_host_closed(struct lu_chan *ch)
 {
-    if (!ch->host_open)
+    if (!ch->host_open) {
+        ch->open_pending = false; /* came and went unseen */
         return;
+    }
     chan_collect(ch);
     ch->host_open = false;
     ch->hup_read = ch->hup_wait = true;
     ch->hup_mark = ch->stats.bytes_in;
     ch->stats.disconnects++;
+}
+
+/* As in the hostbuild, a new peer is not seen while the old one's bytes
+ * are still unread: its echo would otherwise reach the new peer. It
+ * becomes connected when a reader has had the old bytes and the -EPIPE. */
+void chan_host_opened(struct lu_chan *ch)
+{
+    if (ch->host_open)
+        return;
+    chan_collect(ch);
+    if (ch->hup_read && ch->rx_consumed < ch->hup_mark) {
+        ch->open_pending = true;
+        return;
+    }
+    ch->host_open = true;
+    ch->stats.connects++;
 }
 
 static void collect(struct lu_chan *ch)
@@ -173,6 +191,10 @@ ssize_t lu_chan_read(struct lu_chan *ch, void *buf, size_t len, unsigned flags)
         if (ch->hup_read) {
             if (ch->rx_consumed >= ch->hup_mark) {
                 ch->hup_read = false;
+                if (ch->open_pending) {
+                    ch->open_pending = false;
+                    chan_host_opened(ch);
+                }
                 r = -EPIPE;
                 break;
             }

@@ -128,9 +128,8 @@ static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra,
     }
     case VCON_PORT_OPEN:
         klog_debug("virtio-console: port %u host %s\n", m->id, m->value ? "open" : "closed");
-        if (m->value && !ch->host_open) {
-            ch->host_open = true;
-            ch->stats.connects++;
+        if (m->value) {
+            chan_host_opened(ch);
         } else if (!m->value) {
             chan_host_closed(ch);
         }

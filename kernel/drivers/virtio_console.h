@@ -26,6 +26,7 @@ struct lu_chan {
     bool hup_read, hup_wait;   /* a peer left: owed to the next read / wait */
     uint64_t hup_mark;         /* bytes_in when it left: reads stop there once */
     uint64_t rx_consumed;      /* bytes handed to readers */
+    bool open_pending;         /* a new peer came while the old one's bytes were unread */
     struct virtq rx, tx;
     uint8_t *rx_mem, *tx_mem;
     /* Filled receive buffers, oldest first, and the read offset into the
@@ -68,5 +69,6 @@ int vcon_port_open(struct lu_chan *ch);
  * records that the host peer left (after collecting what it sent). */
 void chan_collect(struct lu_chan *ch);
 void chan_host_closed(struct lu_chan *ch);
+void chan_host_opened(struct lu_chan *ch);
 
 #endif
