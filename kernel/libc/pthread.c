@@ -250,7 +250,7 @@ int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
     if (!c || (a && !a->is_initialized))
         return EINVAL;
-    *c = (pthread_cond_t){.magic = LU_COND_MAGIC, .clock = a ? (int)a->clock : CLOCK_REALTIME};
+    *c = (pthread_cond_t){.magic = LU_COND_MAGIC, .clock = a ? (int)a->clock : (int)CLOCK_REALTIME};
     return 0;
 }
 

@@ -10,6 +10,22 @@
 
 static bool sched_up(void) { return cpu_self()->current != NULL; }
 
+/* Takes @m if it is free or already ours and recursive (irqs off).
+ * Returns true when @self now holds it. */
+static bool take(pthread_mutex_t *m, struct lu_thread *self)
+{
+    if (!m->owner) {
+        m->owner = self;
+        m->count = 1;
+        return true;
+    }
+    if (m->owner == self && m->type == PTHREAD_MUTEX_RECURSIVE) {
+        m->count++;
+        return true;
+    }
+    return false;
+}
+
 int kmutex_trylock(pthread_mutex_t *m)
 {
     if (!sched_up())
@@ -17,14 +33,8 @@ int kmutex_trylock(pthread_mutex_t *m)
     struct lu_thread *self = thread_current();
     unsigned long f = irq_save();
     int r = 0;
-    if (!m->owner) {
-        m->owner = self;
-        m->count = 1;
-    } else if (m->owner == self && m->type == PTHREAD_MUTEX_RECURSIVE) {
-        m->count++;
-    } else {
+    if (!take(m, self))
         r = m->owner == self && m->type == PTHREAD_MUTEX_ERRORCHECK ? -EDEADLK : -EBUSY;
-    }
     irq_restore(f);
     return r;
 }
@@ -36,13 +46,10 @@ int kmutex_lock(pthread_mutex_t *m, uint64_t deadline)
     struct lu_thread *self = thread_current();
     unsigned long f = irq_save();
     int r = 0;
-    if (!m->owner) {
-        m->owner = self;
-        m->count = 1;
+    if (take(m, self)) {
+        /* free, or a recursive re-lock */
     } else if (m->owner == self) {
-        if (m->type == PTHREAD_MUTEX_RECURSIVE)
-            m->count++;
-        else if (m->type == PTHREAD_MUTEX_ERRORCHECK || m->type == PTHREAD_MUTEX_DEFAULT)
+        if (m->type == PTHREAD_MUTEX_ERRORCHECK || m->type == PTHREAD_MUTEX_DEFAULT)
             r = -EDEADLK;
         else
             LU_PANIC("thread '%s' locked a normal mutex it already holds", self->name);
