@@ -102,10 +102,35 @@ def pop_metrics_option(argv):
     return port, rest
 
 
+# Appended to `lucent run --help`: the option is taken off the command line
+# here, before `lucent run` parses the rest, so its parser cannot list it.
+RUN_HELP = """
+metrics (docs/metrics.md):
+  --metrics [PORT]   serve the program's Prometheus metrics at
+                     http://127.0.0.1:PORT/metrics (default: a free port,
+                     printed) through a host bridge that asks the guest
+                     over its lucent.metrics channel on each scrape"""
+
+
+def wants_help(argv):
+    """True when `lucent run` is asked for its help (before any `--`)."""
+    for a in argv:
+        if a == '--':
+            return False
+        if a in ('-h', '--help'):
+            return True
+    return False
+
+
 def with_metrics(cmd_run, build_root, note):
     """Wraps `lucent run` so that --metrics [PORT] runs a bridge beside the
     program, on the run directory, for as long as the program runs."""
     def run(argv):
+        if wants_help(argv):
+            try:
+                return cmd_run(argv)
+            finally:  # argparse exits after its help; ours follows it
+                print(RUN_HELP)
         port, argv = pop_metrics_option(argv)
         if port is None:
             return cmd_run(argv)
