@@ -1,0 +1,67 @@
+"""Runs a metrics libFuzzer target for a number of executions, from seeds
+written here, and fails on any crash, sanitizer report, leak or timeout.
+
+  run_fuzz.py FUZZER protocol|bridge RUNS
+
+Longer by hand: run_fuzz.py build-X/host/metrics/tests/metrics-fuzz-protocol protocol 10000000
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def protocol_seeds():
+    lines = [b'metrics\n', b'metrics 1\n', b'openmetrics 4294967295\n', b'ping 7\r\n', b'ping\n',
+             b'metrics 4294967296\n', b'metrics 12a\n', b'\x00\xff garbage\n', b'A' * 300 + b'\nping 1\n',
+             b'metrics 1\nping 2\nopenmetrics 3\n', b'half a requ']
+    return [bytes([i * 37 & 0xff]) + s for i, s in enumerate(lines)]
+
+
+def bridge_seeds():
+    body = b'# HELP a A.\n# TYPE a counter\na_total 1\n'
+    hdr = lambda st, seq, n: b'%s %d %d\n' % (st, seq, n)  # noqa: E731
+    return [b'\x00' + hdr(b'ok', 1, len(body)) + body,
+            b'\x81' + hdr(b'ok', 1, 3) + b'old' + hdr(b'ok', 2, len(body)) + body,  # a stale reply first
+            b'\x00' + hdr(b'err', 1, 4) + b'bad\n', b'\x00' + hdr(b'err', 0, 16) + b'unknown request\n',
+            b'\x02' + hdr(b'ok', 3, 10) + b'short', b'\x00ok 1 99999999999\n', b'\x00' + b'x' * 50,
+            b'\x03ok 4 0\n', b'\x00ok  1 2\nab']
+
+
+def main():
+    fuzzer, kind, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    work = tempfile.mkdtemp(prefix=f'metrics-fuzz-{kind}-')
+    try:
+        corpus = os.path.join(work, 'corpus')
+        os.makedirs(corpus)
+        for i, s in enumerate(protocol_seeds() if kind == 'protocol' else bridge_seeds()):
+            with open(os.path.join(corpus, f'seed{i:03d}'), 'wb') as f:
+                f.write(s)
+        cmd = [fuzzer, f'-runs={runs}', '-seed=1', '-max_len=4096', '-timeout=20', '-rss_limit_mb=1024',
+               f'-artifact_prefix={work}/', corpus]
+        if kind == 'protocol':
+            cmd.insert(1, f'-dict={os.path.join(HERE, "protocol.dict")}')
+        env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1')
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        done = re.findall(r'Done (\d+) runs in (\d+) second', r.stdout)
+        print('\n'.join(r.stdout.splitlines()[-15:]))
+        crashes = [f for f in os.listdir(work) if f.startswith(('crash-', 'leak-', 'timeout-', 'oom-'))]
+        if r.returncode != 0 or crashes or not done:
+            print(f'FAIL: fuzzer exit {r.returncode}, artifacts {crashes}')
+            for c in crashes:
+                dest = os.path.join(os.getcwd(), c)
+                shutil.copy(os.path.join(work, c), dest)
+                print(f'  kept {dest}')
+            return 1
+        print(f'ok: {done[-1][0]} executions in {done[-1][1]} s, 0 crashes')
+        return 0 if int(done[-1][0]) >= runs else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
