@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include "routes.h"
 #include "server.h"
+#include "httpd_metrics.h"
 
 #define SEND_TIMEOUT_S 10
 #define THREAD_STACK (64 * 1024)
@@ -88,6 +89,7 @@ static bool fail(struct conn *c, int status)
 {
     struct response r;
     COUNT(errors, 1);
+    httpd_metrics_error(status);
     if (error_reply(status, &r) == 0) {
         send_all(c->fd, &r);
         free(r.data);
@@ -157,10 +159,12 @@ static bool serve_one(struct conn *c)
                 if (req.content_length > cfg->max_body)
                     return fail(c, 413);
                 struct response r;
+                uint64_t t0 = lu_plat_now_ns();
                 if (route(&req, &r) != 0)
                     return fail(c, 503);
                 COUNT(requests, 1);
                 bool ok = send_all(c->fd, &r);
+                httpd_metrics_request(req.method, r.data, r.len, t0);
                 free(r.data);
                 consume(c, req.head_len);
                 return ok && !r.close &&

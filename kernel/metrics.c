@@ -1,0 +1,73 @@
+/*
+ * The image's platform metrics (issue G): memory, interrupts and the
+ * scheduler, read from the kernel's own state at scrape time, so nothing on
+ * a hot path changes. hostbuild/metrics.c declares the same families where
+ * Linux has an equivalent; docs/metrics.md lists which build has which.
+ *
+ * Portable built-ins (uptime, threads by state, CPU seconds per thread) are
+ * in metrics/builtin.c; lwIP and virtio-net in kernel/net/metrics.c, which
+ * only images with sockets link.
+ */
+#include <malloc.h>
+#include <lucent/metrics.h>
+#include "arch/x86_64/irq.h"
+#include "kernel.h"
+
+uint64_t sched_context_switches(void); /* sched/sched.c */
+uintptr_t pages_low_mark(void);        /* mm/pages.c */
+size_t pages_used_bytes(void);
+
+/* ---- memory ---------------------------------------------------------------- */
+
+/* malloc's own view (newlib's dlmalloc, under its lock): what it handed
+ * out, and what it holds from sbrk without having handed it out. */
+static int64_t heap_used_bytes(const struct lu_metric *m) { return (int64_t)mallinfo().uordblks; }
+static int64_t heap_free_bytes(const struct lu_metric *m) { return (int64_t)mallinfo().fordblks; }
+LU_GAUGE_FN(heap_used, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
+            0, heap_used_bytes, LU_LABELS("state", "used"));
+LU_GAUGE_FN(heap_free, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
+            0, heap_free_bytes, LU_LABELS("state", "free"));
+
+/* The page allocator hands out whole pages from the top of RAM down; every
+ * page between its low mark and the top is either in use or on its free
+ * list (a freed run waiting for reuse). */
+static int64_t page_used_bytes(const struct lu_metric *m) { return (int64_t)pages_used_bytes(); }
+static int64_t page_free_bytes(const struct lu_metric *m)
+{
+    size_t used = pages_used_bytes(), span = mem_top() - pages_low_mark();
+    return (int64_t)(span > used ? span - used : 0); /* two unlocked reads: never negative */
+}
+LU_GAUGE_FN(pages_used, "lucent_page_allocator_bytes",
+            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0, page_used_bytes,
+            LU_LABELS("state", "used"));
+LU_GAUGE_FN(pages_free, "lucent_page_allocator_bytes",
+            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0, page_free_bytes,
+            LU_LABELS("state", "free"));
+
+/* The RAM between the heap's break and the page allocator's low mark:
+ * either may still grow into it, so it is free memory for both. */
+static int64_t unclaimed(const struct lu_metric *m) { return (int64_t)heap_free(); }
+LU_GAUGE_FN(unclaimed_bytes, "lucent_memory_unclaimed_bytes",
+            "RAM neither the heap nor the page allocator has claimed yet (either can grow into it).", 0,
+            unclaimed);
+
+/* ---- scheduler and interrupts --------------------------------------------- */
+
+static int64_t switches(const struct lu_metric *m) { return (int64_t)sched_context_switches(); }
+LU_COUNTER_FN(ctx_switches, "lucent_context_switches_total", "Context switches, all CPUs.", 0, switches);
+
+/* Only vectors that have fired: a vector's series appears with its first
+ * interrupt (a counter starting from 0 then, which rate() handles). */
+static void irq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
+{
+    for (unsigned v = 32; v < 256; v++) {
+        uint64_t n = irq_count(v);
+        if (!n)
+            continue;
+        char id[4] = {0};
+        ksnprintf(id, sizeof id, "%u", v);
+        lu_metrics_emit(s, LU_VALUES(id), (int64_t)n);
+    }
+}
+LU_COLLECTOR(interrupts, "lucent_interrupts_total", "Device interrupts handled, by vector.", LU_METRIC_COUNTER, 0,
+             LU_LABEL_NAMES("vector"), irq_collect);
