@@ -1,0 +1,100 @@
+"""lucent bpftrace (issue H), bad input: a PID that does not exist, a binary
+and a process without Lucent probes, a traced process killed mid-trace (by
+PID, and one the tool started), and --duration. Each gives a clear message;
+where tracing had begun the trace is valid and holds the events up to the
+end; where it had not, no file is left behind."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from bpftlib import (BUILD_DIR, LAUNCHER, check, finish, launcher_env, need_tool, need_validator, one,
+                     start_tool, validate)
+
+tool = need_tool()
+need_validator()
+tmp = tempfile.mkdtemp(prefix='lucent-bpft-bad-')
+demo = os.path.join(BUILD_DIR, 'trace-demo')
+env = dict(os.environ, LUCENT_RUN_DIR=tmp)
+env.pop('LUCENT_TRACE', None)  # tracing off in the process: the probes fire anyway
+
+
+def lucent_bpftrace(*args, timeout=60):
+    r = subprocess.run([sys.executable, LAUNCHER, 'bpftrace', *args], capture_output=True, text=True,
+                       timeout=timeout, env=launcher_env())
+    print(r.stdout, r.stderr, sep='')
+    return r
+
+
+def gone_pid():
+    p = subprocess.Popen(['true'])
+    p.wait()
+    return p.pid
+
+
+def ticks(path):
+    ok, text, rows = validate(path, "select count(*) from slice where name = 'tick'",
+                              "select count(*) from slice where dur < 0",
+                              "select count(*) from counter c join counter_track t on c.track_id = t.id "
+                              "where t.name = 'queue_depth'")
+    print(text[-1500:])
+    check(ok, f'{os.path.basename(path)} validates')
+    check(one(rows[1]) == 0, 'no negative durations')
+    # the kill may fall between a tick and its counter
+    check(0 <= one(rows[0]) - one(rows[2]) <= 1,
+          f'one queue_depth counter value per tick ({one(rows[2])}/{one(rows[0])})')
+    return one(rows[0])
+
+
+r = lucent_bpftrace('--out', os.path.join(tmp, 'x.pftrace'))
+check(r.returncode == 2 and 'usage' in r.stderr, 'no target: usage, exit 2')
+r = lucent_bpftrace('--bogus', '1')
+check(r.returncode == 2 and "unknown option '--bogus'" in r.stderr, 'unknown option: exit 2')
+
+out = os.path.join(tmp, 'nopid.pftrace')
+pid = gone_pid()
+r = lucent_bpftrace(str(pid), '--out', out)
+check(r.returncode == 1 and f'no process with pid {pid}' in r.stderr, 'a PID that does not exist: clear error')
+check(not os.path.exists(out), 'and no file')
+
+out = os.path.join(tmp, 'true.pftrace')
+r = lucent_bpftrace('--out', out, '/bin/true')
+check(r.returncode == 1 and 'has no Lucent USDT probes' in r.stderr, 'a binary without probes: clear error')
+check(not os.path.exists(out), 'and no file')
+sleeper = subprocess.Popen(['sleep', '30'])
+r = lucent_bpftrace('--out', out, str(sleeper.pid))
+sleeper.kill()
+sleeper.wait()
+check(r.returncode == 1 and 'has no Lucent USDT probes' in r.stderr, 'a process without probes: clear error')
+
+# killed mid-trace, attached by PID
+out = os.path.join(tmp, 'killed-pid.pftrace')
+target = subprocess.Popen([demo, 'stream', '20'], env=env, stdout=subprocess.DEVNULL)
+time.sleep(0.2)
+tracer, pid = start_tool('--out', out, str(target.pid))
+time.sleep(1.0)
+target.kill()
+target.wait()
+rc, err = finish(tracer)
+check(rc == 0 and f'process {target.pid} (trace-demo) exited' in err,
+      'the target killed mid-trace (PID): the tool says so and exits 0')
+n = ticks(out)
+check(n > 50, f'the trace holds the events up to the kill ({n} ticks)')
+
+# killed mid-trace, started by the tool (an app name, resolved by the launcher)
+out = os.path.join(tmp, 'killed-child.pftrace')
+tracer, pid = start_tool('--out', out, 'trace-demo', '--', 'stream', '20')
+time.sleep(1.0)
+os.kill(pid, signal.SIGKILL)
+rc, err = finish(tracer)
+check(rc == 0 and 'killed by signal 9' in err, 'the target it started, killed mid-trace: said so, exit 0')
+n = ticks(out)
+check(n > 50, f'the trace holds the events from the first one up to the kill ({n} ticks)')
+
+# --duration: the tool ends the run it started
+out = os.path.join(tmp, 'duration.pftrace')
+t0 = time.time()
+r = lucent_bpftrace('--out', out, '--duration', '1', demo, 'stream', '20', timeout=30)
+check(r.returncode == 0 and time.time() - t0 < 15, f'--duration 1 stops after about a second ({time.time() - t0:.1f} s)')
+check('wrote' in r.stderr and os.path.getsize(out) > 0, 'and writes the trace')

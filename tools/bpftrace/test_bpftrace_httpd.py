@@ -1,0 +1,84 @@
+"""lucent bpftrace (issue H): a hostbuild httpd serving N requests, traced
+from outside with eBPF, attached by PID and stopped with Ctrl-C (SIGINT).
+The trace validates; it has N http_request slices with their arguments,
+sched_switch activity for httpd's threads, and every request begins inside a
+"running" slice of its own thread: the app's tracepoints and the kernel's
+scheduler on one timeline."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import http.client
+from bpftlib import BUILD_DIR, check, finish, need_tool, need_validator, one, start_tool, validate, skip
+
+tool = need_tool()
+need_validator()
+httpd = os.path.join(BUILD_DIR, 'httpd')
+probes = subprocess.run(['readelf', '-n', httpd], capture_output=True, text=True).stdout
+if 'http_request_begin' not in probes:
+    skip('httpd has no lucent:http_request_begin probe (built with -Dusdt=disabled?)')
+
+N = 30
+tmp = tempfile.mkdtemp(prefix='lucent-bpft-')
+out = os.path.join(tmp, 'httpd.pftrace')
+with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+# httpd guards its begin probe with lu_trace_http_request_begin_enabled(),
+# so the category must be on in the process for that probe to fire; its own
+# trace goes to /dev/null. (Every unguarded probe fires with tracing off.)
+env = dict(os.environ, LUCENT_RUN_DIR=tmp, LUCENT_TRACE='http', LUCENT_TRACE_FILE='/dev/null')
+srv = subprocess.Popen([httpd, '--port', str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, env=env)
+try:
+    line = srv.stdout.readline()
+    check('listening' in line, f'httpd listens ({line.strip()})')
+    tracer, pid = start_tool(str(srv.pid), '--out', out)
+    check(pid == srv.pid, 'the tool traces httpd by PID')
+    paths = ['/', '/stats', '/nope']
+    statuses = {}
+    for i in range(N):
+        c = http.client.HTTPConnection('127.0.0.1', port, timeout=20)
+        c.request('GET', paths[i % 3])
+        r = c.getresponse()
+        r.read()
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        c.close()
+    check(statuses.get(404) == N // 3, f'httpd answered {N} requests ({statuses})')
+    tracer.send_signal(signal.SIGINT)
+    rc, err = finish(tracer)
+finally:
+    srv.terminate()
+    srv.wait(10)
+check(rc == 0, f'lucent bpftrace exits 0 on Ctrl-C (got {rc})')
+check('Interrupt' in err and 'wrote' in err, 'it says it was interrupted and what it wrote')
+
+ok, text, rows = validate(
+    out,
+    "select count(*) from slice where name = 'http_request'",
+    "select count(*) from slice s join args a using(arg_set_id) where s.name = 'http_request' "
+    "and a.key = 'debug.status' and a.int_value = 404",
+    "select count(*) from slice s join args a using(arg_set_id) where s.name = 'http_request' "
+    "and a.key = 'debug.path' and a.string_value = '/stats'",
+    "select count(*) from slice s join args a using(arg_set_id) where s.name = 'http_request' "
+    "and a.key = 'debug.method' and a.string_value = 'GET'",
+    "select count(*) from slice where name = 'running'",
+    "select count(*) from slice where dur < 0",
+    # every request begins while its thread is on a CPU, as sched_switch saw it
+    "select count(*) from slice s join thread_track tt on s.track_id = tt.id join thread using(utid) "
+    "where s.name = 'http_request' and not exists (select 1 from slice r join track t on r.track_id = t.id "
+    "where r.name = 'running' and t.name = 'tid ' || thread.tid || ' on CPU' "
+    "and r.ts <= s.ts and s.ts <= r.ts + r.dur)",
+    "select count(*) from thread where upid = (select upid from process where pid = %d)" % pid,
+)
+print(text[-3000:])
+check(ok, 'the trace validates (protoc and trace_processor)')
+check(one(rows[0]) == N, f'{N} http_request slices (got {one(rows[0])})')
+check(one(rows[1]) == N // 3, f'status arguments: {N // 3} with 404 (got {one(rows[1])})')
+check(one(rows[2]) == N // 3, f'string arguments read from the process: {N // 3} path=/stats (got {one(rows[2])})')
+check(one(rows[3]) == N, f'method=GET on all {N} (got {one(rows[3])})')
+check(one(rows[4]) > 0, f'sched_switch activity: {one(rows[4])} running slices')
+check(one(rows[5]) == 0, 'no slice has a negative duration (no END without its BEGIN)')
+check(one(rows[6]) == 0, f'every request begins inside a running slice of its thread ({one(rows[6])} do not)')
+check(one(rows[7]) >= 2, f'httpd threads are named in the trace ({one(rows[7])})')
