@@ -143,9 +143,20 @@ def start_background(run_dir, out, categories='all'):
 
 
 def main(argv):
+    if any(x == '--serve' or x.startswith('--serve=') for x in argv):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'trace-viewer'))
+        import lucent_viewer  # tools/lucent normally dispatches there itself
+        return lucent_viewer.main(argv)
     p = argparse.ArgumentParser(prog='lucent trace', description='Record the Perfetto trace stream of a '
-                                'running Lucent program (image or hostbuild) into a file.')
+                                'running Lucent program (image or hostbuild) into a file.',
+                                epilog='Or view it in a browser, live or recorded (see `lucent trace --serve '
+                                '--help`):\n  lucent trace --serve [PORT] RUN_DIR     follow the running program\n'
+                                '  lucent trace --serve [PORT] FILE        open a recorded .pftrace\n'
+                                '  lucent trace --serve [PORT]             an empty viewer: drop files on it',
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('run_dir', help="the program's run directory (printed by `lucent run`)")
+    p.add_argument('--serve', metavar='PORT', nargs='?', help='instead of recording, serve the trace viewer '
+                   'on 127.0.0.1:PORT (default 9494; 0: any free port) for RUN_DIR (live) or a .pftrace FILE')
     p.add_argument('--out', '-o', default=None, help='output file (default: trace.pftrace)')
     p.add_argument('--categories', default='all', help='categories to switch on, comma-separated '
                    '(default: all; "" sends no control message)')

@@ -26,9 +26,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <lucent/trace.h>
+#include "content.h"
 #include "routes.h"
 #include "server.h"
 #include "httpd_metrics.h"
+
+/* One slice per request (category "http"), from its answer being ready to
+ * its last byte sent. The trace keeps string pointers, not copies, so the
+ * path argument is the route's own static string ("/stats", a content
+ * path, or "(not found)"), never the request's bytes. */
+LU_TRACE_SLICE(http_request, "http", (const char *, method), (const char *, path), (int, status));
 
 #define SEND_TIMEOUT_S 10
 #define THREAD_STACK (64 * 1024)
@@ -140,6 +148,18 @@ static bool skip_body(struct conn *c, size_t len, uint64_t deadline)
     }
 }
 
+/* The begin of the http_request slice: static strings only (see above). */
+static void trace_request(const struct http_request *req, const struct response *r)
+{
+    static const char *const methods[] = {[HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_OTHER] = "other"};
+    const struct file *f = content_find(req->path, req->path_len);
+    const char *path = f                                                            ? f->path
+                       : req->path_len == 6 && memcmp(req->path, "/stats", 6) == 0 ? "/stats"
+                                                                                   : "(not found)";
+    int status = r->len > 12 ? atoi(r->data + 9) : 0; /* "HTTP/1.1 200 ..." */
+    lu_trace_http_request_begin(methods[req->method], path, status);
+}
+
 /* Serves one request; false when the connection is done. */
 static bool serve_one(struct conn *c)
 {
@@ -163,8 +183,11 @@ static bool serve_one(struct conn *c)
                 if (route(&req, &r) != 0)
                     return fail(c, 503);
                 COUNT(requests, 1);
+                if (lu_trace_http_request_begin_enabled())
+                    trace_request(&req, &r);
                 bool ok = send_all(c->fd, &r);
                 httpd_metrics_request(req.method, r.data, r.len, t0);
+                lu_trace_http_request_end();
                 free(r.data);
                 consume(c, req.head_len);
                 return ok && !r.close &&

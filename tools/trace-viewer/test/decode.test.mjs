@@ -3,8 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Decoder } from '../web/decode.js';
+import { Decoder, EV_BEGIN, EV_END, EV_INSTANT, EV_COUNTER } from '../web/decode.js';
 import { buildModel } from '../web/model.js';
+import { LiveModel } from '../web/live.js';
+import { fromModel, applyDelta } from '../web/store.js';
+import { fmtDur, fmtTs } from '../web/format.js';
 
 const file = process.env.TRACE_FILE;
 const data = file ? new Uint8Array(readFileSync(file)) : null;
@@ -114,4 +117,169 @@ test('a corrupt packet inside good framing is skipped, not fatal', { skip }, () 
   assert.equal(m.stats.fatal, null);
   assert.equal(m.stats.malformed, 1);
   assert.ok(m.stats.events > 1000);
+});
+
+// ---- live: incremental updates give the model a file load gives ------------------------------
+
+// Feeds @chunks to a decoder, updating a LiveModel after each and applying
+// what it sends to a page-side store, as worker.js and main.js do.
+function replay(chunks, dec = new Decoder()) {
+  const lm = new LiveModel(dec);
+  let store = null;
+  const kinds = [];
+  for (const c of chunks) {
+    if (c) dec.push(c);
+    const u = lm.update();
+    kinds.push(u.kind);
+    if (u.kind === 'model') store = fromModel(structuredClone(u.model));
+    else applyDelta(store, structuredClone(u.delta));
+  }
+  return { store, kinds, lm, dec };
+}
+// what the renderer reads, per shown track: slices per row and samples
+function shape(m) {
+  return m.shown.map((t) => {
+    const tr = m.tracks[t];
+    const rows = tr.rows.map((r) => {
+      const out = [];
+      for (let j = 0; j < r.n; j++) {
+        const s = r.a[j];
+        out.push([m.strings[m.slices.name[s]], m.slices.ts[s], m.slices.dur[s], m.slices.flags[s]]);
+      }
+      return out;
+    });
+    return { name: tr.name, kind: tr.kind, rows, samples: Array.from(tr.series.ts.subarray(0, tr.series.n)) };
+  });
+}
+
+test('live: a stream in chunks, updated incrementally, equals the file', { skip }, () => {
+  const whole = fromModel(decode(data).m);
+  const chunks = [];
+  for (let i = 0; i < data.length; i += 9973) chunks.push(data.subarray(i, i + 9973));
+  const { store, kinds, lm } = replay(chunks);
+  assert.equal(kinds[0], 'model');
+  assert.ok(kinds.slice(1).every((k) => k === 'delta'), 'in-order sequences never need a rebuild');
+  assert.equal(lm.rebuilds, 0);
+  assert.deepEqual(store.summary, whole.summary);
+  assert.equal(store.slices.n, whole.slices.n);
+  assert.deepEqual(store.stats.droppedEvents, whole.stats.droppedEvents);
+  assert.deepEqual(shape(store), shape(whole));
+});
+
+test('live: an update costs the new events, not the whole trace', { skip }, () => {
+  const dec = new Decoder();
+  const lm = new LiveModel(dec);
+  const cut = boundary(data, 20000);
+  dec.push(data.subarray(0, cut));
+  lm.update();
+  const before = lm.next;
+  dec.push(data.subarray(cut, boundary(data, 20010)));
+  const u = lm.update();
+  assert.equal(u.kind, 'delta');
+  assert.ok(lm.next - before <= 10, `${lm.next - before} events taken`);
+  assert.ok(u.delta.slices.n <= 10);
+});
+
+test('live: an event earlier than its track\'s last (two sequences, one thread) rebuilds', () => {
+  const dec = new Decoder();
+  const t = dec.track(7);
+  dec.tracks[t].isThread = true;
+  const w = dec.str('work');
+  const c = dec.track(8);
+  dec.tracks[c].isCounter = true;
+  const lm = new LiveModel(dec);
+  let store = null;
+  const step = (evs) => {
+    for (const [ts, k, tr, v] of evs) dec.ev.push(ts, k, tr, w, 0, 0, 0, v || 0);
+    const u = lm.update();
+    if (u.kind === 'model') store = fromModel(structuredClone(u.model));
+    else applyDelta(store, structuredClone(u.delta));
+    return u.kind;
+  };
+  assert.equal(step([[100, EV_BEGIN, t], [200, EV_END, t], [150, EV_COUNTER, c, 3]]), 'model');
+  assert.equal(step([[300, EV_BEGIN, t], [50, EV_COUNTER, c, 1]]), 'delta'); // a late sample: inserted
+  assert.equal(store.slices.dur[1], 0); // open: lasts until the newest event (300)
+  assert.ok(store.slices.flags[1] & 2);
+  assert.deepEqual(Array.from(store.tracks[c].series.ts.subarray(0, 2)), [50, 150]);
+  // another CPU's ring drained late: [250, 260) belongs before the open slice
+  assert.equal(step([[250, EV_INSTANT, t], [400, EV_END, t]]), 'model');
+  assert.equal(lm.rebuilds, 1);
+  const row0 = store.tracks[t].rows[0];
+  const sl = store.slices;
+  const got = Array.from(row0.a.subarray(0, row0.n)).map((s) => [sl.ts[s], sl.dur[s]]);
+  assert.deepEqual(got, [[100, 100], [250, 0], [300, 100]]);
+  assert.equal(store.summary.find((r) => r.name === 'work').count, 2);
+  assert.equal(step([[500, EV_BEGIN, t], [600, EV_END, t]]), 'delta');
+  assert.equal(store.summary.find((r) => r.name === 'work').count, 3);
+});
+
+test('times: durations and timestamps read once, in a sensible unit', () => {
+  assert.equal(fmtDur(512), '512 ns');
+  assert.equal(fmtDur(999.6), '1 µs');
+  assert.equal(fmtDur(999999), '1 ms'); // not "1000 µs"
+  assert.equal(fmtDur(1234567), '1.235 ms');
+  assert.equal(fmtDur(12345600000), '12.35 s');
+  assert.equal(fmtDur(5e12), '5000 s'); // not "5e+3 s"
+  assert.equal(fmtTs(1234568000, 2000), '1.234568 s'); // ticks 2 µs apart differ
+  assert.equal(fmtTs(1500000000, 5e8), '1.5 s');
+  assert.equal(fmtTs(0, 1000), '0 s');
+});
+
+// ---- packets Lucent may add: ftrace bundles, defaults, unknown fields ------------------------
+// a minimal protobuf writer: fields as [number, value] with value a number
+// (varint), a string, or an array of fields (a nested message)
+function pb(fields) {
+  const out = [];
+  const varint = (v) => {
+    v = BigInt(v);
+    if (v < 0n) v += 1n << 64n;
+    do {
+      let b = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v) b |= 0x80;
+      out.push(b);
+    } while (v);
+  };
+  for (const [f, v] of fields) {
+    if (typeof v === 'number') {
+      varint(f * 8);
+      varint(v);
+    } else {
+      const body = typeof v === 'string' ? new TextEncoder().encode(v) : pb(v);
+      varint(f * 8 + 2);
+      varint(body.length);
+      out.push(...body);
+    }
+  }
+  return Uint8Array.from(out);
+}
+const trace = (...packets) => pb(packets.map((p) => [1, p]));
+
+test('ftrace sched_switch and irq events become CPU and irq tracks; unknown packets are skipped', () => {
+  const sw = (ts, prev, next, pid) => [2, [[1, ts], [2, 1], [4, [[1, prev], [2, 1], [5, next], [6, pid]]]]];
+  const bytes = trace(
+    [[1, [[1, 0], sw(1000, 'swapper', 'httpd', 7), sw(3000, 'httpd', 'drain', 9), sw(4000, 'drain', 'swapper', 0),
+      [2, [[1, 5000], [36, [[1, 33], [2, 'virtio-net']]]]], [2, [[1, 5600], [37, [[1, 33], [2, 1]]]]],
+      [2, [[1, 6000], [20, [[1, 'x']]]]]]]], // sched_waking: not shown
+    [[8, 7000], [10, 1], [999, [[1, 5]]], [77, 'a field from a newer schema']], // unknown packet fields
+    [[8, 8000], [10, 1], [59, [[11, [[11, 42]]]]]], // defaults: track 42
+    [[8, 9000], [10, 1], [11, [[9, 3], [23, 'tick']]]], // an instant with no track_uuid: track 42
+  );
+  const { d, m } = decode(bytes);
+  assert.equal(m.stats.fatal, null);
+  assert.equal(m.stats.malformed, 0);
+  const cpu = m.tracks.find((t) => t.kind === 'cpu');
+  assert.equal(cpu.name, 'CPU 0');
+  const irq = m.tracks.find((t) => t.kind === 'irq');
+  assert.equal(irq.name, 'irq (cpu 0)');
+  const s = m.slices;
+  const got = [];
+  for (let i = 0; i < s.n; i++) got.push([m.tracks[s.track[i]].name, m.strings[s.name[i]], s.ts[i], s.dur[i]]);
+  assert.deepEqual(got.filter((g) => g[0] !== ''), [
+    ['CPU 0', 'httpd', 1000, 2000], ['CPU 0', 'drain', 3000, 1000], ['irq (cpu 0)', 'virtio-net', 5000, 600]]);
+  const tick = m.strings.indexOf('tick');
+  const ti = s.name.indexOf(tick);
+  assert.equal(m.tracks[s.track[ti]].uuid, '42');
+  const httpd = s.name.indexOf(m.strings.indexOf('httpd'));
+  assert.deepEqual(d.args(s.begin[httpd]), [{ name: 'pid', value: 7 }]);
 });

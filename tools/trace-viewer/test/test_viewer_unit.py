@@ -1,11 +1,12 @@
-"""The viewer's decoder and model under node's test runner (no browser)."""
+"""The viewer's decoder, live model, store and formatting under node's test
+runner (no browser); `lucent trace --help` documents --serve."""
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from viewerlib import BUILD, HERE, VIEWER, check, need_node, program, skip
+from viewerlib import BUILD, HERE, LAUNCHER, VIEWER, check, launcher_env, need_node, program, skip
 
 if BUILD != 'host':
     skip('the viewer is a host tool: tested in the host build')
@@ -16,3 +17,7 @@ r = subprocess.run(['node', '--test', os.path.join(HERE, 'decode.test.mjs')], cw
                    text=True, timeout=120, env=dict(os.environ, TRACE_FILE=f))
 sys.stdout.write(r.stdout[-6000:] + r.stderr[-2000:])
 check(r.returncode == 0, 'node --test test/decode.test.mjs')
+
+r = subprocess.run([sys.executable, LAUNCHER, 'trace', '--help'], capture_output=True, text=True, env=launcher_env())
+check(r.returncode == 0 and 'lucent trace --serve [PORT] RUN_DIR' in r.stdout and '--serve [PORT]' in r.stdout,
+      '`lucent trace --help` documents --serve')

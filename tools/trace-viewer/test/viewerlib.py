@@ -50,7 +50,8 @@ class Serve:
     def __init__(self, target, *extra):
         self.port = free_port()
         self.log = open(os.path.join(ARTIFACTS, f'serve-{self.port}.log'), 'w')
-        self.proc = subprocess.Popen([sys.executable, LAUNCHER, 'trace', '--serve', str(self.port), target, *extra],
+        args = [target] if target else []  # None: an empty viewer, for dropped files
+        self.proc = subprocess.Popen([sys.executable, LAUNCHER, 'trace', '--serve', str(self.port), *args, *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=launcher_env())
         self.url = f'http://127.0.0.1:{self.port}/'
         for _ in range(100):
@@ -72,10 +73,44 @@ class Serve:
         self.log.close()
 
 
-def e2e(mode, url, opts, timeout=180):
+def run_e2e(jobs, timeout=300, on_line=None):
+    """Runs test/e2e.mjs on JOBS (one browser, a page per job). on_line(line,
+    send) sees each line it prints and may answer on its stdin (live mode);
+    a watchdog kills it after @timeout s. Returns its exit status."""
     import json
-    r = subprocess.run(['node', os.path.join(HERE, 'e2e.mjs'), mode, url, json.dumps(opts)], cwd=VIEWER,
-                       capture_output=True, text=True, timeout=timeout)
-    sys.stdout.write(r.stdout)
-    sys.stdout.write(r.stderr[-3000:])
-    check(r.returncode == 0, f'the {mode} browser test passes')
+    import tempfile
+    import threading
+    fd, path = tempfile.mkstemp(prefix='viewer-jobs-', suffix='.json', dir=ARTIFACTS)
+    with os.fdopen(fd, 'w') as f:
+        json.dump(jobs, f)
+    p = subprocess.Popen(['node', os.path.join(HERE, 'e2e.mjs'), path], cwd=VIEWER, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+
+    def send(text):
+        try:
+            p.stdin.write(text + '\n')
+            p.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+    try:
+        for line in p.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if on_line:
+                on_line(line.rstrip('\n'), send)
+        rc = p.wait()
+    finally:
+        timer.cancel()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.unlink(path)
+    if rc < 0:
+        print(f'FAIL: the browser test ran past {timeout} s and was killed')
+    return rc
+
+
+def e2e(jobs, timeout=300, on_line=None):
+    check(run_e2e(jobs, timeout, on_line) == 0, f'the browser test passes ({", ".join(j["mode"] for j in jobs)})')

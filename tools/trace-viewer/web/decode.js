@@ -6,13 +6,18 @@
 //   Trace.packet (1) framing; TracePacket timestamp (8), sequence id (10),
 //   sequence_flags (13), incremental_state_cleared (41),
 //   previous_packet_dropped (42), track_event (11), interned_data (12),
-//   track_descriptor (60), clock_snapshot (6);
+//   track_descriptor (60), clock_snapshot (6), trace_packet_defaults (59:
+//   the sequence's default track_uuid), ftrace_events (1: sched_switch and
+//   irq_handler_entry/exit, as slices on per-CPU "CPU N" and "irq (cpu N)"
+//   tracks: a sched_switch ends the CPU's running slice and starts one named
+//   after the next task, none for the idle task, pid 0);
 //   TrackEvent type, track_uuid, name/name_iid, categories/category_iids,
 //   counter values, debug annotations (decoded lazily, on click);
 //   InternedData event names, categories, annotation names and string values;
 //   TrackDescriptor uuid, parent, name, process, thread, counter.
 // Everything else is skipped by wire type, so traces from other producers
-// open too, minus what they keep in fields we do not read.
+// (and packet types Lucent may add) open too, minus what they keep in
+// fields we do not read.
 //
 // What it does not own: nesting slices, sorting, summaries (model.js).
 //
@@ -212,6 +217,7 @@ class InternState {
     this.cats = new Map(); // iid -> string id
     this.annNames = new Map(); // iid -> string
     this.annStrs = new Map(); // iid -> string
+    this.defTrack = null; // TracePacketDefaults.track_event_defaults.track_uuid
   }
 }
 
@@ -226,6 +232,7 @@ export class Track {
     this.isProcess = false;
     this.isThread = false;
     this.isCounter = false;
+    this.isCpu = false;
     this.described = false;
   }
 }
@@ -254,6 +261,8 @@ export class Decoder {
     this.droppedBySeq = new Map();
     this.missingInterned = 0;
     this.clock = null;
+    this.cpuRunning = new Map(); // cpu -> a slice is open on its "CPU N" track
+    this.ftraceOther = 0; // ftrace events of kinds not shown
     this.fatal = null;
     this.notes = []; // {level, text}
     this.noteCount = new Map();
@@ -420,17 +429,23 @@ export class Decoder {
     let tdEnd = 0;
     let cs = -1;
     let csEnd = 0;
+    let ft = -1;
+    let ftEnd = 0;
+    let df = -1;
+    let dfEnd = 0;
     while (P < end) {
       const tag = rv();
       const f = tag >>> 3;
       const wt = tag & 7;
-      if (wt === 2 && (f === 11 || f === 12 || f === 60 || f === 6)) {
+      if (wt === 2 && (f === 11 || f === 12 || f === 60 || f === 6 || f === 1 || f === 59)) {
         const len = rv();
         const s = P;
         P += len;
         if (f === 11) (te = s), (teEnd = P);
         else if (f === 12) (id = s), (idEnd = P);
         else if (f === 60) (td = s), (tdEnd = P);
+        else if (f === 1) (ft = s), (ftEnd = P);
+        else if (f === 59) (df = s), (dfEnd = P);
         else (cs = s), (csEnd = P);
       } else if (wt === 0 && f === 8) ts = rv();
       else if (wt === 0 && f === 10) seqId = rv();
@@ -453,6 +468,14 @@ export class Decoder {
       this.droppedBySeq.set(seqId, (this.droppedBySeq.get(seqId) || 0) + 1);
     }
     let useful = false;
+    if (df >= 0) {
+      this.decodeDefaults(df, dfEnd, st);
+      useful = true;
+    }
+    if (ft >= 0) {
+      this.decodeFtrace(ft, ftEnd, ref);
+      useful = true;
+    }
     if (id >= 0) {
       this.decodeInterned(id, idEnd, st);
       useful = true;
@@ -608,7 +631,7 @@ export class Decoder {
       this.note('warning', 'type', `Track events of an unknown type (${type}) were skipped.`);
       return;
     }
-    if (track === null) track = `seq:${st.seq}`;
+    if (track === null) track = st.defTrack ?? `seq:${st.seq}`;
     let nameId = 0;
     if (name !== null) nameId = this.str(name);
     else if (nameIid) {
@@ -624,9 +647,114 @@ export class Decoder {
     this.ev.push(ts, type, this.track(track), nameId, catId, si, ref, val);
   }
 
+  // TracePacketDefaults: the sequence's default track (incremental state,
+  // so it lives in the InternState).
+  decodeDefaults(start, end, st) {
+    P = start;
+    while (P < end) {
+      const tag = rv();
+      if (tag !== 90) { // track_event_defaults (11)
+        skip(tag & 7);
+        continue;
+      }
+      const e = rv() + P;
+      while (P < e) {
+        const t = rv();
+        if (t === 88) st.defTrack = ruuid(); // track_uuid (11)
+        else skip(t & 7);
+      }
+    }
+    if (P !== end) throw new BadData('packet defaults run past their end');
+  }
+
+  // A per-CPU track of ftrace-derived slices ("CPU N", "irq (cpu N)").
+  cpuTrack(cpu, irq) {
+    const i = this.track(irq ? `ftrace-irq:${cpu}` : `ftrace-cpu:${cpu}`);
+    const t = this.tracks[i];
+    if (!t.described) {
+      t.described = true;
+      t.name = irq ? `irq (cpu ${cpu})` : `CPU ${cpu}`;
+      t.isCpu = !irq;
+    }
+    return i;
+  }
+
+  // FtraceEventBundle: cpu (1), event (2: FtraceEvent timestamp 1, pid 2,
+  // sched_switch 4, irq_handler_entry 36, irq_handler_exit 37). Other
+  // events (and compact_sched) are counted and skipped.
+  decodeFtrace(start, end, ref) {
+    P = start;
+    let cpu = 0;
+    const evs = [];
+    while (P < end) {
+      const tag = rv();
+      if (tag === 8) cpu = rv();
+      else if (tag === 18) {
+        const len = rv();
+        evs.push(P, P + len);
+        P += len;
+      } else {
+        if (tag === 34) this.ftraceOther++; // compact_sched
+        skip(tag & 7);
+      }
+    }
+    if (P !== end) throw new BadData('an ftrace bundle runs past its end');
+    for (let k = 0; k < evs.length; k += 2) {
+      P = evs[k];
+      const e = evs[k + 1];
+      let ts = -1;
+      let what = 0;
+      let ws = 0;
+      let we = 0;
+      while (P < e) {
+        const tag = rv();
+        if (tag === 8) ts = rv();
+        else if (tag === 34 || tag === 290 || tag === 298) { // sched_switch (4), irq entry (36), exit (37)
+          what = tag >>> 3;
+          const len = rv();
+          ws = P;
+          we = P + len;
+          P = we;
+        } else skip(tag & 7);
+      }
+      if (P !== e) throw new BadData('an ftrace event runs past its end');
+      if (!what || ts < 0) {
+        this.ftraceOther++;
+        continue;
+      }
+      P = ws;
+      let num = 0;
+      let name = '';
+      while (P < we) {
+        const tag = rv();
+        if (what === 4 && tag === 42) name = rstr(); // next_comm (5)
+        else if (what === 4 && tag === 48) num = rvs(); // next_pid (6)
+        else if (what === 36 && tag === 8) num = rvs(); // irq (1)
+        else if (what === 36 && tag === 18) name = rstr(); // name (2)
+        else skip(tag & 7);
+      }
+      if (what === 4) {
+        const tr = this.cpuTrack(cpu, false);
+        if (this.cpuRunning.get(cpu)) this.ev.push(ts, EV_END, tr, 0, 0, 0, ref, 0);
+        const run = num !== 0; // pid 0: the CPU goes idle
+        this.cpuRunning.set(cpu, run);
+        if (run) this.ev.push(ts, EV_BEGIN, tr, this.str(name || `pid ${num}`), this.str('sched'), 0, ref, num);
+      } else {
+        const tr = this.cpuTrack(cpu, true);
+        if (what === 36) this.ev.push(ts, EV_BEGIN, tr, this.str(name || `irq ${num}`), this.str('irq'), 0, ref, num);
+        else this.ev.push(ts, EV_END, tr, 0, 0, 0, ref, 0);
+      }
+    }
+  }
+
   // The debug annotations of event @i, decoded from its packet on demand.
   args(i) {
     if (i < 0 || i >= this.ev.n) return [];
+    const tk = this.tracks[this.ev.track.a[i]];
+    if (typeof tk.uuid === 'string' && tk.uuid.startsWith('ftrace-')) {
+      // ftrace slices keep their one number in the value column
+      return this.ev.kind.a[i] === EV_BEGIN ? [{ name: tk.isCpu ? 'pid' : 'irq', value: this.ev.val.a[i] }] : [];
+    }
     const ref = this.ev.pkt.a[i];
     const buf = this.bufs[Math.floor(ref / TWO32)];
     const st = this.states[this.ev.state.a[i]];

@@ -8,6 +8,8 @@
 // the next pixel column: a frame costs O(pixels x log n) per row, not O(n).
 
 import { F_INSTANT, F_UNFINISHED } from './model.js';
+import { fromModel, applyDelta } from './store.js';
+import { fmtDur, fmtNs, fmtTs } from './format.js';
 
 const LABEL_W = 210;
 const AXIS_H = 24;
@@ -22,17 +24,11 @@ const S = {
   gen: -1, model: null, layout: [], height: 0, t0: 0, t1: 1, scrollY: 0, sel: null, live: false, follow: true,
   search: { q: '', names: null, matches: null, pos: -1 }, sortKey: 'total', frames: [], firstRender: null,
   loadStart: performance.now(), status: {}, errors: [], mouse: null, keys: new Set(), argsId: 0, final: false,
+  updates: [], // live: the cost of each update ({kind, events, decodeMs, modelMs, pageMs, total})
 };
 window.lucentViewer = S; // tests and bench read it; see api below
 
-// ---- formatting --------------------------------------------------------------------------
-export function fmtDur(ns) {
-  const a = Math.abs(ns);
-  if (a < 1e3) return `${+ns.toFixed(0)} ns`;
-  if (a < 1e6) return `${+(ns / 1e3).toPrecision(4)} µs`;
-  if (a < 1e9) return `${+(ns / 1e6).toPrecision(4)} ms`;
-  return `${+(ns / 1e9).toPrecision(5)} s`;
-}
+// ---- colours -----------------------------------------------------------------------------
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const colors = [];
 function color(nameId) {
@@ -76,7 +72,15 @@ worker.onmessage = (e) => {
     liveBadge();
     banner();
   } else if (m.type === 'model') {
-    setModel(m.model, m.final);
+    const t = performance.now();
+    setModel(fromModel(m.model), m.final);
+    noteCost(m.cost, t);
+  } else if (m.type === 'delta') {
+    if (!S.model) return;
+    const t = performance.now();
+    applyDelta(S.model, m.delta);
+    setModel(S.model, false, true);
+    noteCost(m.cost, t);
   }
 };
 
@@ -99,8 +103,17 @@ function load(msg, label, transfer) {
   worker.postMessage(msg, transfer || []);
 }
 
-function setModel(m, final) {
-  const prevSel = S.sel && S.model ? selKey(S.sel) : null;
+// what an update cost: the worker's part (decode, model) and the page's (apply, layout, panels)
+function noteCost(cost, t) {
+  if (!cost || !S.live) return;
+  S.updates.push({ ...cost, pageMs: performance.now() - t });
+  if (S.updates.length > 500) S.updates.splice(0, 250);
+}
+
+// @same: a delta appended to the current model (slice ids unchanged)
+function setModel(m, final, same = false) {
+  const prevSel = !same && S.sel && S.model ? selKey(S.sel) : null;
+  const keepSel = same ? S.sel : null;
   const first = !S.model;
   S.model = m;
   S.final = final;
@@ -109,7 +122,7 @@ function setModel(m, final) {
   $('empty').hidden = m.stats.events > 0 || !!m.stats.fatal || S.live;
   layout();
   if (first || (S.live && S.follow)) fit();
-  S.sel = prevSel ? findSel(prevSel) : null;
+  S.sel = same ? keepSel : prevSel ? findSel(prevSel) : null;
   if (S.search.q) runSearch(S.search.q, false);
   banner();
   dropsBadge();
@@ -248,14 +261,14 @@ function firstStarting(idx, lo, hi, t, ts) {
 function drawRow(tr, d, y, W, k) {
   const m = S.model;
   const { ts, dur, name, flags } = m.slices;
-  const idx = m.rows.idx;
-  const r = tr.rowBase + d;
-  const end = m.rows.start[r + 1];
+  const row = tr.rows[d];
+  const idx = row.a;
+  const end = row.n;
   const t0 = S.t0;
   const X = LABEL_W;
   const h = ROW_H - 2;
   const hl = S.search.names;
-  let i = firstEnding(idx, m.rows.start[r], end, t0, ts, dur);
+  let i = firstEnding(idx, 0, end, t0, ts, dur);
   let runX0 = -1;
   let runX1 = -1;
   let runC = null;
@@ -331,18 +344,19 @@ function drawRow(tr, d, y, W, k) {
 
 function drawCounter(tr, y, h, W, k) {
   const m = S.model;
-  const { ts, val } = m.counters;
+  const { ts, val, n } = tr.series;
+  if (!n) return;
   const lo = tr.vMin < 0 ? tr.vMin : 0;
   const span = tr.vMax - lo || 1;
   const Y = (v) => y + h - 3 - ((v - lo) / span) * (h - 8);
-  let a = tr.c0;
-  let b = tr.c1;
+  let a = 0;
+  let b = n;
   while (a < b) {
     const mid = (a + b) >>> 1;
     if (ts[mid] <= S.t0) a = mid + 1;
     else b = mid;
   }
-  let i = Math.max(tr.c0, a - 1);
+  let i = Math.max(0, a - 1);
   ctx.beginPath();
   let x = LABEL_W + (ts[i] - S.t0) * k;
   ctx.moveTo(Math.max(x, LABEL_W - 2), Y(0));
@@ -357,7 +371,7 @@ function drawCounter(tr, y, h, W, k) {
     ctx.lineTo(px, Y(v));
   };
   ctx.lineTo(Math.max(x, LABEL_W - 2), Y(v));
-  for (i++; i < tr.c1; i++) {
+  for (i++; i < n; i++) {
     x = LABEL_W + (ts[i] - S.t0) * k;
     const p = Math.floor(x);
     const nv = val[i];
@@ -402,7 +416,7 @@ function drawAxis(W, k) {
   for (let t = Math.ceil((S.t0 - m.t0) / step) * step + m.t0; t < S.t1; t += step) {
     const x = LABEL_W + (t - S.t0) * k;
     ctx.fillRect(x, AXIS_H - 6, 1, 6);
-    ctx.fillText(fmtDur(t - m.t0), x + 3, AXIS_H / 2);
+    ctx.fillText(fmtTs(t - m.t0, step), x + 3, AXIS_H / 2);
   }
   // search hits, one mark per pixel
   const mt = S.search.matches;
@@ -432,9 +446,9 @@ function hit(px, py) {
   const t = S.t0 + (px - LABEL_W) / k;
   const tr = it.track;
   if (it.kind === 'counter') {
-    const { ts } = m.counters;
+    const { ts } = tr.series;
     let c = -1;
-    for (let a = tr.c0, b = tr.c1; a < b; ) {
+    for (let a = 0, b = tr.series.n; a < b; ) {
       const mid = (a + b) >>> 1;
       if (ts[mid] <= t) (c = mid), (a = mid + 1);
       else b = mid;
@@ -444,13 +458,13 @@ function hit(px, py) {
   const d = Math.floor((y - it.y - 3) / ROW_H);
   if (d < 0 || d >= tr.depth) return null;
   const { ts, dur } = m.slices;
-  const idx = m.rows.idx;
-  const r = tr.rowBase + d;
+  const row = tr.rows[d];
+  const idx = row.a;
   const tol = 3 / k; // 3 px either side for thin slices and instants
-  const i = firstEnding(idx, m.rows.start[r], m.rows.start[r + 1], t - tol, ts, dur);
+  const i = firstEnding(idx, 0, row.n, t - tol, ts, dur);
   let best = null;
   let bestD = Infinity;
-  for (let j = i; j < m.rows.start[r + 1] && ts[idx[j]] <= t + tol; j++) {
+  for (let j = i; j < row.n && ts[idx[j]] <= t + tol; j++) {
     const s = idx[j];
     const dd = t < ts[s] ? ts[s] - t : t > ts[s] + dur[s] ? t - ts[s] - dur[s] : 0;
     if (dd < bestD) (bestD = dd), (best = s);
@@ -463,21 +477,20 @@ function selKey(sel) {
   const m = S.model;
   if (sel.kind === 'slice')
     return { kind: 'slice', track: m.slices.track[sel.s], depth: m.slices.depth[sel.s], ts: m.slices.ts[sel.s] };
-  return { kind: 'counter', track: sel.track, ts: m.counters.ts[sel.c] };
+  return { kind: 'counter', track: sel.track, ts: m.tracks[sel.track].series.ts[sel.c] };
 }
 function findSel(key) {
   const m = S.model;
   const tr = m.tracks[key.track];
   if (!tr) return null;
   if (key.kind === 'counter') {
-    for (let c = tr.c0; c < tr.c1; c++) if (m.counters.ts[c] === key.ts) return { kind: 'counter', track: key.track, c };
+    for (let c = 0; c < tr.series.n; c++) if (tr.series.ts[c] === key.ts) return { kind: 'counter', track: key.track, c };
     return null;
   }
   if (key.depth >= tr.depth) return null;
-  const r = tr.rowBase + key.depth;
-  const idx = m.rows.idx;
-  const i = firstStarting(idx, m.rows.start[r], m.rows.start[r + 1], key.ts, m.slices.ts);
-  return i < m.rows.start[r + 1] && m.slices.ts[idx[i]] === key.ts ? { kind: 'slice', s: idx[i] } : null;
+  const row = tr.rows[key.depth];
+  const i = firstStarting(row.a, 0, row.n, key.ts, m.slices.ts);
+  return i < row.n && m.slices.ts[row.a[i]] === key.ts ? { kind: 'slice', s: row.a[i] } : null;
 }
 
 // ---- details, search, summary, badges -----------------------------------------------------------
@@ -498,8 +511,8 @@ function showDetails() {
   const row = (k, v, id) => `<tr><td>${k}</td><td${id ? ` id="${id}"` : ''}>${v}</td></tr>`;
   if (sel.kind === 'counter') {
     const t = m.tracks[sel.track];
-    body.innerHTML = `<table>${row('Counter', esc(trackLabel(t)), 'd-name')}${row('At', fmtDur(m.counters.ts[sel.c] - m.t0))}` +
-      `${row('Value', esc(m.counters.val[sel.c]), 'd-value')}</table>`;
+    body.innerHTML = `<table>${row('Counter', esc(trackLabel(t)), 'd-name')}${row('At', fmtTs(t.series.ts[sel.c] - m.t0))}` +
+      `${row('Value', esc(t.series.val[sel.c]), 'd-value')}</table>`;
     return;
   }
   const s = sel.s;
@@ -507,11 +520,14 @@ function showDetails() {
   const t = m.tracks[sl.track[s]];
   const inst = sl.flags[s] & F_INSTANT;
   const unf = sl.flags[s] & F_UNFINISHED;
-  const dur = inst ? 'instant' : `${fmtDur(sl.dur[s])}${unf ? ' (did not end before the trace did)' : ''}`;
+  // the exact count only where the short form rounded it (no "512 ns (512 ns)")
+  const exact = (ns) => (Number(ns.toPrecision(4)) === ns ? '' : ` <span class="muted">(${fmtNs(ns)})</span>`);
+  const dur = inst ? 'instant' : `${fmtDur(sl.dur[s])}${exact(sl.dur[s])}${unf ? ' (still running when the trace ends)' : ''}`;
   body.innerHTML =
     `<table>${row('Name', esc(m.strings[sl.name[s]]), 'd-name')}${row('Category', esc(m.strings[sl.cat[s]] || '–'))}` +
-    `${row('Track', esc(trackLabel(t)), 'd-track')}${row('Start', `${fmtDur(sl.ts[s] - m.t0)} <span class="muted">(ts ${sl.ts[s]} ns)</span>`)}` +
-    `${row('Duration', `${dur} <span class="muted">${inst ? '' : `(${sl.dur[s]} ns)`}</span>`, 'd-dur')}` +
+    `${row('Track', esc(trackLabel(t)), 'd-track')}` +
+    `${row('Start', `${fmtTs(sl.ts[s] - m.t0)} <span class="muted">after the trace's start (timestamp ${fmtNs(sl.ts[s])})</span>`, 'd-start')}` +
+    `${row('Duration', dur, 'd-dur')}` +
     `${row('Depth', sl.depth[s])}</table><h2>Arguments</h2><table id="d-args"><tr><td class="muted">loading…</td></tr></table>`;
   const id = ++S.argsId;
   worker.postMessage({ type: 'args', gen: S.gen, id, ev: sl.begin[s], end: sl.end[s] });
@@ -711,7 +727,7 @@ function tooltip(h) {
   const m = S.model;
   el.textContent = h.kind === 'slice'
     ? `${m.strings[m.slices.name[h.s]]}  ${m.slices.flags[h.s] & F_INSTANT ? 'instant' : fmtDur(m.slices.dur[h.s])}`
-    : `${m.tracks[h.track].name}: ${m.counters.val[h.c]}`;
+    : `${m.tracks[h.track].name}: ${m.tracks[h.track].series.val[h.c]}`;
   el.style.left = `${Math.min(S.mouse.x + 12, canvas.clientWidth - 200)}px`;
   el.style.top = `${S.mouse.y + 14}px`;
   el.hidden = false;
@@ -834,6 +850,25 @@ S.api = {
       return { x: r.left + x, y: r.top + y, dur: m.slices.dur[s], ts: m.slices.ts[s] };
     }
     return null;
+  },
+  fmt: { fmtDur, fmtTs, fmtNs },
+  // how many pixels of the first track of @kind differ from its background
+  // (the whole trace in view, the track scrolled to the top)
+  trackInk(kind) {
+    const it = S.layout.find((l) => l.kind === kind);
+    if (!it) return -1;
+    fit();
+    S.scrollY = it.y;
+    draw();
+    const dpr = window.devicePixelRatio || 1;
+    const x = Math.ceil((LABEL_W + 2) * dpr);
+    const y = Math.ceil((AXIS_H + it.y - S.scrollY + 1) * dpr); // draw() may clamp the scroll
+    const d = ctx.getImageData(x, y, canvas.width - x, Math.floor((it.h - 2) * dpr)).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) n++;
+    S.scrollY = 0;
+    render();
+    return n;
   },
   view: (t0, t1) => {
     S.t0 = t0;

@@ -15,8 +15,9 @@ import { EV_BEGIN, EV_END, EV_INSTANT, EV_COUNTER } from './decode.js';
 export const F_INSTANT = 1;
 export const F_UNFINISHED = 2;
 
-function kindOf(t, nSlices, nSamples) {
+export function kindOf(t, nSlices, nSamples) {
   if (t.isThread) return 'thread';
+  if (t.isCpu) return 'cpu';
   if (t.isCounter || (nSamples && !nSlices)) return 'counter';
   if (/^irq\b/i.test(t.name)) return 'irq';
   if (t.isProcess) return 'process';
@@ -54,31 +55,9 @@ export function buildModel(dec) {
   }
   if (!n) tMin = tMax = 0;
 
-  // 2. otherwise, an order that is sorted per track: group (a stable
-  // counting sort) and sort the groups that need it
-  let order = null;
-  let resorted = 0;
-  if (!ordered) {
-    const cnt = new Uint32Array(T + 1);
-    for (let i = 0; i < n; i++) cnt[trk[i] + 1]++;
-    for (let t = 0; t < T; t++) cnt[t + 1] += cnt[t];
-    order = new Uint32Array(n);
-    const fill = cnt.slice(0, T);
-    for (let i = 0; i < n; i++) order[fill[trk[i]]++] = i;
-    for (let t = 0; t < T; t++) {
-      const s = cnt[t];
-      const e = cnt[t + 1];
-      for (let j = s + 1; j < e; j++) {
-        if (ts[order[j]] < ts[order[j - 1]]) {
-          const g = Array.from(order.subarray(s, e));
-          g.sort((a, b) => ts[a] - ts[b] || a - b);
-          order.set(g, s);
-          resorted++;
-          break;
-        }
-      }
-    }
-  }
+  // 2. otherwise, an order that is sorted per track
+  const { order, resorted: r0 } = ordered ? { order: null, resorted: 0 } : trackOrder(ev, T);
+  let resorted = r0;
 
   // 3. nest, one pass; each track has its own stack
   const sTs = new Float64Array(nSlices);
@@ -203,105 +182,28 @@ export function buildModel(dec) {
       if (cVal[c] < vMin) vMin = cVal[c];
       if (cVal[c] > vMax) vMax = cVal[c];
     }
-    tracks.push({
-      index: t,
-      uuid: String(d.uuid),
-      name: d.name,
-      tid: d.tid,
-      pid: d.pid,
-      parent: d.parent === null ? null : String(d.parent),
-      kind: kindOf(d, nSl[t], nSa[t]),
-      slices: nSl[t],
-      c0: cStart[t],
-      c1: cStart[t + 1],
-      depth: maxDepth[t],
-      rowBase: rowBase[t],
-      vMin: nSa[t] ? vMin : 0,
-      vMax: nSa[t] ? vMax : 0,
-    });
+    const tm = trackMeta(d, t, nSl[t], nSa[t], maxDepth[t], vMin, vMax);
+    tm.c0 = cStart[t];
+    tm.c1 = cStart[t + 1];
+    tm.rowBase = rowBase[t];
+    tracks.push(tm);
   }
 
   // 5. summary per name (complete slices; instants counted apart)
-  const S = dec.strings.length;
-  const sumCount = new Float64Array(S);
-  const sumTotal = new Float64Array(S);
-  const sumMax = new Float64Array(S);
-  const sumMin = new Float64Array(S).fill(Infinity);
-  const sumInst = new Float64Array(S);
+  const acc = new SummaryAcc();
   for (let s = 0; s < ns; s++) {
-    const nm = sName[s];
     const f = sFlags[s];
-    if (f & F_INSTANT) {
-      sumInst[nm]++;
-      continue;
-    }
-    if (f & F_UNFINISHED) continue;
-    const d = sDur[s];
-    sumCount[nm]++;
-    sumTotal[nm] += d;
-    if (d > sumMax[nm]) sumMax[nm] = d;
-    if (d < sumMin[nm]) sumMin[nm] = d;
+    if (f & F_INSTANT) acc.instant(sName[s]);
+    else if (!(f & F_UNFINISHED)) acc.slice(sName[s], sDur[s]);
   }
-  const summary = [];
-  for (let nm = 0; nm < S; nm++) {
-    if (!sumCount[nm] && !sumInst[nm]) continue;
-    const c = sumCount[nm];
-    summary.push({
-      name: dec.strings[nm],
-      count: c,
-      total: sumTotal[nm],
-      mean: c ? sumTotal[nm] / c : 0,
-      max: sumMax[nm],
-      min: c ? sumMin[nm] : 0,
-      instants: sumInst[nm],
-    });
-  }
-  summary.sort((a, b) => b.total - a.total || b.count - a.count);
+  const summary = acc.rows(dec.strings);
 
-  // 6. drops: Lucent's per-ring "trace drops" counters carry running totals
-  const dropTracks = [];
-  let droppedEvents = 0;
-  for (const tr of tracks) {
-    if (tr.kind === 'counter' && /^trace drops/i.test(tr.name) && tr.c1 > tr.c0) {
-      const last = cVal[tr.c1 - 1];
-      droppedEvents += last;
-      dropTracks.push({ name: tr.name, dropped: last });
-      tr.isDrops = true;
-    }
-  }
-  if (unmatched)
-    dec.note('warning', 'unmatched', `${unmatched} slice end(s) had no matching begin (its begin was dropped or ` +
-      'recorded before the trace started); they are ignored.');
-  if (dec.missingInterned)
-    dec.note('warning', 'missing', `${dec.missingInterned} event(s) named an interned name their sequence never defined.`);
-
-  // 7. what is shown, and in which order
-  const procs = new Map();
-  for (const tr of tracks) if (tr.kind === 'process') procs.set(tr.uuid, tr);
-  const shown = [];
-  const rank = { thread: 1, process: 0, irq: 2, track: 3, counter: 4 };
-  for (const tr of tracks) {
-    const empty = !tr.slices && tr.c1 === tr.c0;
-    if (empty && tr.kind !== 'thread') continue;
-    if (tr.isDrops && tr.vMax === 0) continue; // no drops: nothing to see
-    const p = tr.parent !== null ? procs.get(tr.parent) : null;
-    tr.group = p ? p.name || `process ${p.pid}` : tr.pid !== null ? `process ${tr.pid}` : '';
-    shown.push(tr);
-  }
-  shown.sort(
-    (a, b) =>
-      (rank[a.kind] - rank[b.kind]) ||
-      (a.isDrops ? 1 : 0) - (b.isDrops ? 1 : 0) ||
-      (a.tid ?? 0) - (b.tid ?? 0) ||
-      a.name.localeCompare(b.name) ||
-      a.index - b.index,
-  );
-  const procName = procs.size ? [...procs.values()].map((p) => p.name || `pid ${p.pid}`).join(', ') : '';
-
+  // 6, 7. drops, and what is shown in which order
+  const { shown, procName, droppedEvents, dropTracks } = arrange(tracks, (tr) => cVal[tr.c1 - 1], dec, unmatched);
   const model = {
     strings: dec.strings,
     tracks,
-    shown: shown.map((t) => t.index),
+    shown,
     procName,
     t0: tMin,
     t1: tMax,
@@ -330,4 +232,132 @@ export function buildModel(dec) {
     (a) => a.buffer,
   );
   return { model, transfer };
+}
+
+// Per-name totals of complete slices, and instant counts; the batch model
+// and the live one (live.js) both feed it.
+export class SummaryAcc {
+  constructor() {
+    this.count = [];
+    this.total = [];
+    this.max = [];
+    this.min = [];
+    this.inst = [];
+  }
+  touch(nm) {
+    if (this.count[nm] === undefined) {
+      this.count[nm] = this.total[nm] = this.max[nm] = this.inst[nm] = 0;
+      this.min[nm] = Infinity;
+    }
+  }
+  instant(nm) {
+    this.touch(nm);
+    this.inst[nm]++;
+  }
+  slice(nm, d) {
+    this.touch(nm);
+    this.count[nm]++;
+    this.total[nm] += d;
+    if (d > this.max[nm]) this.max[nm] = d;
+    if (d < this.min[nm]) this.min[nm] = d;
+  }
+  rows(strings) {
+    const out = [];
+    this.count.forEach((c, nm) => {
+      if (!c && !this.inst[nm]) return;
+      out.push({ name: strings[nm], count: c, total: this.total[nm], mean: c ? this.total[nm] / c : 0,
+        max: this.max[nm], min: c ? this.min[nm] : 0, instants: this.inst[nm] });
+    });
+    return out.sort((a, b) => b.total - a.total || b.count - a.count);
+  }
+}
+
+// The page's description of track @t (decode.js Track), given what it holds.
+export function trackMeta(d, t, nSl, nSa, depth, vMin, vMax) {
+  return {
+    index: t,
+    uuid: String(d.uuid),
+    name: d.name,
+    tid: d.tid,
+    pid: d.pid,
+    parent: d.parent === null ? null : String(d.parent),
+    kind: kindOf(d, nSl, nSa),
+    slices: nSl,
+    samples: nSa,
+    depth,
+    vMin: nSa ? vMin : 0,
+    vMax: nSa ? vMax : 0,
+  };
+}
+
+// Drops (Lucent's per-ring "trace drops" counters carry running totals:
+// @lastVal(track) is a counter track's last value), the notes they imply,
+// and which tracks are shown, grouped under their process, in which order.
+export function arrange(tracks, lastVal, dec, unmatched) {
+  const dropTracks = [];
+  let droppedEvents = 0;
+  for (const tr of tracks) {
+    if (tr.kind === 'counter' && /^trace drops/i.test(tr.name) && tr.samples) {
+      const last = lastVal(tr);
+      droppedEvents += last;
+      dropTracks.push({ name: tr.name, dropped: last });
+      tr.isDrops = true;
+    }
+  }
+  if (unmatched)
+    dec.note('warning', 'unmatched', 'Some slice ends had no matching begin (the begin was dropped or ' +
+      'recorded before the trace started); they are ignored.');
+  if (dec.missingInterned)
+    dec.note('warning', 'missing', 'Some events named an interned name their sequence never defined.');
+  const procs = new Map();
+  for (const tr of tracks) if (tr.kind === 'process') procs.set(tr.uuid, tr);
+  const shown = [];
+  const rank = { thread: 1, process: 0, cpu: 2, irq: 3, track: 4, counter: 5 };
+  for (const tr of tracks) {
+    const empty = !tr.slices && !tr.samples;
+    if (empty && tr.kind !== 'thread') continue;
+    if (tr.isDrops && tr.vMax === 0) continue; // no drops: nothing to see
+    const p = tr.parent !== null ? procs.get(tr.parent) : null;
+    tr.group = p ? p.name || `process ${p.pid}` : tr.pid !== null ? `process ${tr.pid}` : '';
+    shown.push(tr);
+  }
+  shown.sort(
+    (a, b) =>
+      (rank[a.kind] - rank[b.kind]) ||
+      (a.isDrops ? 1 : 0) - (b.isDrops ? 1 : 0) ||
+      (a.tid ?? 0) - (b.tid ?? 0) ||
+      a.name.localeCompare(b.name) ||
+      a.index - b.index,
+  );
+  const procName = procs.size ? [...procs.values()].map((p) => p.name || `pid ${p.pid}`).join(', ') : '';
+  return { shown: shown.map((t) => t.index), procName, droppedEvents, dropTracks };
+}
+
+// An order of raw events [0, ev.n) grouped by track (a stable counting
+// sort), each group sorted by timestamp; and how many groups needed it.
+export function trackOrder(ev, T) {
+  const n = ev.n;
+  const ts = ev.ts.a;
+  const trk = ev.track.a;
+  let resorted = 0;
+  const cnt = new Uint32Array(T + 1);
+  for (let i = 0; i < n; i++) cnt[trk[i] + 1]++;
+  for (let t = 0; t < T; t++) cnt[t + 1] += cnt[t];
+  const order = new Uint32Array(n);
+  const fill = cnt.slice(0, T);
+  for (let i = 0; i < n; i++) order[fill[trk[i]]++] = i;
+  for (let t = 0; t < T; t++) {
+    const s = cnt[t];
+    const e = cnt[t + 1];
+    for (let j = s + 1; j < e; j++) {
+      if (ts[order[j]] < ts[order[j - 1]]) {
+        const g = Array.from(order.subarray(s, e));
+        g.sort((a, b) => ts[a] - ts[b] || a - b);
+        order.set(g, s);
+        resorted++;
+        break;
+      }
+    }
+  }
+  return { order, resorted };
 }

@@ -4,13 +4,15 @@
 //   {type: 'bytes', name, data}   a file dropped on the page (ArrayBuffer)
 //   {type: 'live', url}           the server's event stream (SSE) of a run
 //   {type: 'args', ev, end}       the arguments of one slice
-// and gets back {type: 'progress'|'model'|'status'|'args'|'error', ...}.
-// A model is rebuilt from every raw event each time (live: at most every
-// few hundred ms), which keeps sorting and nesting correct when events of
-// one thread arrive on several sequences.
+// and gets back {type: 'progress'|'model'|'delta'|'status'|'args'|'error', ...}.
+// A file is decoded and modelled once (model.js). Live, the decoder takes
+// each chunk as it comes (only the new packets) and, at most every few
+// hundred ms, live.js appends the new events to its model and the page
+// gets a delta; `cost` in each message says what the update took.
 
 import { Decoder } from './decode.js';
 import { buildModel } from './model.js';
+import { LiveModel } from './live.js';
 
 let dec = null;
 let gen = 0; // which load a message belongs to; a new load abandons the old
@@ -18,6 +20,9 @@ let source = null; // the live EventSource
 let timer = null;
 let lastBuild = 0;
 let live = false;
+let liveModel = null;
+let decodeMs = 0; // live: decoding time since the last update
+let decodeBytes = 0;
 
 function post(msg, transfer) {
   self.postMessage({ gen, ...msg }, transfer || []);
@@ -26,9 +31,27 @@ function post(msg, transfer) {
 function publish(final) {
   timer = null;
   const t = performance.now();
+  if (live) {
+    const before = liveModel.next;
+    const u = liveModel.update();
+    lastBuild = performance.now() - t;
+    const cost = { decodeMs, decodeBytes, modelMs: lastBuild, events: dec.ev.n - before, total: dec.ev.n,
+      kind: u.kind };
+    decodeMs = decodeBytes = 0;
+    if (u.kind === 'model') post({ type: 'model', model: u.model, final, live, cost }, u.transfer);
+    else post({ type: 'delta', delta: u.delta, live, cost }, u.transfer);
+    return;
+  }
   const { model, transfer } = buildModel(dec);
   lastBuild = performance.now() - t;
-  post({ type: 'model', model, final, live }, transfer);
+  post({ type: 'model', model, final, live, cost: { modelMs: lastBuild, total: dec.ev.n, kind: 'model' } }, transfer);
+}
+
+function livePush(bytes) {
+  const t = performance.now();
+  dec.push(bytes);
+  decodeMs += performance.now() - t;
+  decodeBytes += bytes.length;
 }
 
 function schedule() {
@@ -42,6 +65,7 @@ function reset() {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   dec = new Decoder();
+  liveModel = null;
   live = false;
 }
 
@@ -121,11 +145,12 @@ function b64(s) {
 
 function follow(url) {
   live = true;
+  liveModel = new LiveModel(dec);
   const my = gen;
   source = new EventSource(url);
   source.addEventListener('data', (e) => {
     if (my !== gen) return;
-    dec.push(b64(e.data));
+    livePush(b64(e.data));
     schedule();
   });
   source.addEventListener('status', (e) => {
@@ -141,6 +166,7 @@ function follow(url) {
     // the server restarted: its offsets mean nothing to us any more
     if (my !== gen) return;
     dec = new Decoder();
+    liveModel = new LiveModel(dec);
     schedule();
   });
   source.onerror = () => {
