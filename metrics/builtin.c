@@ -124,30 +124,31 @@ LU_COLLECTOR(thread_switches, "lucent_thread_switches_total", "Times each thread
 
 /* The registration point for trace/: it defines a strong
  * lu_metrics_trace_counts and these families fill in. */
-__attribute__((weak)) int lu_metrics_trace_counts(unsigned cpu, struct lu_metrics_trace_counts *out)
+__attribute__((weak)) int lu_metrics_trace_counts(unsigned ring, struct lu_metrics_trace_counts *out)
 {
     return -ENOENT;
 }
 
+/* Rings are numbered from 0 with no gaps (a CPU each in the image, a thread
+ * each in the hostbuild): the first -ENOENT ends them. */
 static void trace_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
 {
     bool dropped = m->arg != NULL;
-    for (unsigned cpu = 0; cpu < lu_plat_cpu_count(); cpu++) {
-        struct lu_metrics_trace_counts c;
-        if (lu_metrics_trace_counts(cpu, &c))
-            continue;
+    struct lu_metrics_trace_counts c;
+    for (unsigned ring = 0; ring < 4096 && lu_metrics_trace_counts(ring, &c) == 0; ring++) {
         char id[12];
-        id[fmt_fixed(id, cpu, false, 0)] = '\0';
+        id[fmt_fixed(id, ring, false, 0)] = '\0';
         lu_metrics_emit(s, LU_VALUES(id), (int64_t)(dropped ? c.dropped : c.emitted));
     }
 }
-LU__DESC(trace_events) = {.name = "lucent_trace_events_total", .help = "Trace events recorded, per CPU.",
+LU__DESC(trace_events) = {.name = "lucent_trace_events_total",
+                          .help = "Trace events recorded, per ring (a CPU in the image, a thread in the hostbuild).",
                           .type = LU_METRIC_COUNTER, .storage = LU_STORE_COLLECT,
-                          .label_names = LU_LABEL_NAMES("cpu"), .collect = trace_collect};
+                          .label_names = LU_LABEL_NAMES("ring"), .collect = trace_collect};
 LU__DESC(trace_dropped) = {.name = "lucent_trace_events_dropped_total",
-                           .help = "Trace events lost (ring full or host gone), per CPU.",
+                           .help = "Trace events lost (ring full or no collector), per ring.",
                            .type = LU_METRIC_COUNTER, .storage = LU_STORE_COLLECT,
-                           .label_names = LU_LABEL_NAMES("cpu"), .collect = trace_collect, .arg = ""};
+                           .label_names = LU_LABEL_NAMES("ring"), .collect = trace_collect, .arg = ""};
 
 /* ---- the registry's own health ---------------------------------------------------- */
 

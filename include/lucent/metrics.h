@@ -231,14 +231,14 @@ struct lu_metric {
 /* Histogram bounds, ascending, in the family's unit before scaling. */
 #define LU_BUCKETS(...) ((const uint64_t[]){__VA_ARGS__})
 
-#define LU__CAT(a, b) a##b
+#define LU_M__CAT(a, b) a##b
 #define LU__SECOND(a, b, ...) b
 /* The optional trailing label argument, or NULL. */
 #define LU__OPT(...) LU__SECOND(0, ##__VA_ARGS__, NULL, NULL)
 #define LU__NARGS(...) (sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 #define LU__DESC(var)                                                                              \
-    static const struct lu_metric LU__CAT(lu_metric__, var)                                        \
+    static const struct lu_metric LU_M__CAT(lu_metric__, var)                                        \
         __attribute__((used, section("lu_metrics"), aligned(8)))
 
 /* LU_COUNTER(var, "name_total", "help" [, LU_LABELS(...)]) */
@@ -283,21 +283,21 @@ struct lu_metric {
 /* LU_HISTOGRAM(var, "name_seconds", "help", decimals, LU_BUCKETS(...)
  *              [, LU_LABELS(...)]): bounds and observations share a unit. */
 #define LU_HISTOGRAM(var, mname, mhelp, dec, buckets, ...)                                         \
-    static uint64_t LU__CAT(lu_hcounts__, var)[sizeof(buckets) / sizeof(uint64_t) + 1];            \
+    static uint64_t LU_M__CAT(lu_hcounts__, var)[sizeof(buckets) / sizeof(uint64_t) + 1];            \
     static struct lu_histogram var = {.bounds = buckets,                                           \
                                       .nbounds = sizeof(buckets) / sizeof(uint64_t),               \
-                                      .counts = LU__CAT(lu_hcounts__, var)};                       \
+                                      .counts = LU_M__CAT(lu_hcounts__, var)};                       \
     LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_HISTOGRAM,                    \
                      .storage = LU_STORE_HISTOGRAM, .decimals = dec,                               \
                      .labels = LU__OPT(__VA_ARGS__), .value = &var}
 
 #define LU__VEC(var, vtype, ctype, mname, mhelp, mtype, dec, maxchildren, names, ...)              \
-    static struct lu_vec_slot LU__CAT(lu_vslots__, var)[(maxchildren) + 1];                        \
-    static ctype LU__CAT(lu_vvals__, var)[(maxchildren) + 1];                                      \
+    static struct lu_vec_slot LU_M__CAT(lu_vslots__, var)[(maxchildren) + 1];                        \
+    static ctype LU_M__CAT(lu_vvals__, var)[(maxchildren) + 1];                                      \
     static vtype var = {{.cap = (maxchildren),                                                     \
                          .nlabels = sizeof(names) / sizeof(const char *) - 1,                      \
-                         .slots = LU__CAT(lu_vslots__, var),                                       \
-                         .values = LU__CAT(lu_vvals__, var),                                       \
+                         .slots = LU_M__CAT(lu_vslots__, var),                                       \
+                         .values = LU_M__CAT(lu_vvals__, var),                                       \
                          .value_size = sizeof(ctype), ##__VA_ARGS__}};                             \
     LU__DESC(var) = {.name = mname, .help = mhelp, .type = mtype, .storage = LU_STORE_VEC,         \
                      .decimals = dec, .label_names = names, .value = &var.v}
@@ -310,11 +310,11 @@ struct lu_metric {
     LU__VEC(var, struct lu_gauge_vec, struct lu_gauge, mname, mhelp, LU_METRIC_GAUGE, dec,         \
             maxchildren, names)
 #define LU_HISTOGRAM_VEC(var, mname, mhelp, dec, buckets, maxchildren, names)                      \
-    static uint64_t LU__CAT(lu_vcounts__, var)[((maxchildren) + 1) *                               \
+    static uint64_t LU_M__CAT(lu_vcounts__, var)[((maxchildren) + 1) *                               \
                                                (sizeof(buckets) / sizeof(uint64_t) + 1)];          \
     LU__VEC(var, struct lu_histogram_vec, struct lu_histogram, mname, mhelp,                       \
             LU_METRIC_HISTOGRAM, dec, maxchildren, names, .bounds = buckets,                       \
-            .nbounds = sizeof(buckets) / sizeof(uint64_t), .counts = LU__CAT(lu_vcounts__, var))
+            .nbounds = sizeof(buckets) / sizeof(uint64_t), .counts = LU_M__CAT(lu_vcounts__, var))
 
 /* ---- the registry and exposition -------------------------------------------------- */
 
@@ -350,16 +350,17 @@ const char *lu_metrics_server_status(void);
 
 /* ---- registration points for other subsystems ---------------------------------------- */
 
-/* trace/ defines this (a strong symbol replaces metrics' weak default) to
- * report its per-CPU event counts; metrics exports them as
- * lucent_trace_events_total and lucent_trace_events_dropped_total{cpu}.
- * Returns 0, or -ENOENT for a CPU with no ring (and for every CPU while
- * trace/ is absent). */
+/* trace/ defines this (trace/metrics.c; a strong symbol replaces metrics'
+ * weak default) to report its per-ring event counts; metrics exports them as
+ * lucent_trace_events_total{ring} and lucent_trace_events_dropped_total{ring}.
+ * Rings are numbered 0, 1, ... with no gaps: a CPU each in the image, a
+ * thread each in the hostbuild. Returns 0, or -ENOENT past the last ring
+ * (and for ring 0 while trace/ is absent). */
 struct lu_metrics_trace_counts {
     uint64_t emitted;
     uint64_t dropped;
 };
-int lu_metrics_trace_counts(unsigned cpu, struct lu_metrics_trace_counts *out);
+int lu_metrics_trace_counts(unsigned ring, struct lu_metrics_trace_counts *out);
 
 #ifdef __cplusplus
 }
