@@ -143,8 +143,9 @@ int switch_tp(struct trace_event_raw_sched_switch *ctx)
     e->id = next;
     e->flags = flags;
     e->prev_state = (__u32)ctx->prev_state;
-    __builtin_memcpy(e->prev_comm, ctx->prev_comm, 16);
-    __builtin_memcpy(e->next_comm, ctx->next_comm, 16);
+    /* through the helper: the verifier refuses loads from a moved ctx pointer */
+    bpf_probe_read_kernel_str(e->prev_comm, sizeof e->prev_comm, ctx->prev_comm);
+    bpf_probe_read_kernel_str(e->next_comm, sizeof e->next_comm, ctx->next_comm);
     submit(e);
     return 0;
 }
