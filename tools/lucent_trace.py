@@ -239,7 +239,9 @@ def with_trace(cmd_run, note):
         extra = ['--kernel-opt', 'trace_wait=10']
         if not any(o.startswith('trace=') for o in opts):
             extra += ['--kernel-opt', 'trace=all']
-        c = start_background(given, out)
+        # categories come from the kernel command line (trace=, above): the
+        # collector must not widen a trace=CATS the user chose
+        c = start_background(given, out, categories=None)
         try:
             return cmd_run(extra + argv)
         finally:

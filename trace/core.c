@@ -58,7 +58,9 @@ struct lu_trace_ring *lu_trace_ring_new(uint32_t tid)
     if (!mem)
         return NULL;
     struct lu_trace_ring *r = (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-    struct lu_trace_rec *slots = (void *)(((uintptr_t)(r + 1) + 63) & ~(uintptr_t)63);
+    /* the slots follow the header directly: writers find them from r alone */
+    _Static_assert(sizeof(struct lu_trace_ring) % 64 == 0, "slots must stay cache-line aligned");
+    struct lu_trace_rec *slots = (void *)(r + 1);
     r->slots = slots;
     r->mask = nrec - 1;
     r->limit = nrec;

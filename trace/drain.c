@@ -51,7 +51,8 @@ static char ctl_line[128];
 static size_t ctl_len;
 
 static const struct lu_tracepoint *env_tp(void *ctx, uint32_t id) { return lu_trace__tp(id); }
-static struct lu_pf_env env = {.tracepoint = env_tp};
+static int env_thread_name(void *ctx, uint32_t tid, char *buf, size_t len);
+static struct lu_pf_env env = {.tracepoint = env_tp, .thread_name = env_thread_name};
 
 void lu_trace__drain_init(void)
 {
@@ -135,6 +136,8 @@ static void trim_rings(void)
     }
 }
 
+static void mark_all_dirty(void);
+
 static void restart_stream(void)
 {
     for (unsigned i = 0; i < LU_TRACE_MAX_RINGS; i++)
@@ -142,6 +145,7 @@ static void restart_stream(void)
     meta.started = false;
     meta_done = false;
     memset(tids_seen, 0, sizeof tids_seen);
+    mark_all_dirty(); /* the new peer has seen no thread's name yet */
     out_len = out_sent = 0;
     nev = 0;
 }
@@ -210,22 +214,59 @@ static struct lu_pf_buf room(void)
  * named) and by a periodic lu_plat_thread_foreach snapshot. */
 static struct {
     uint32_t tid;
+    bool dirty; /* new or renamed since its track was last described */
     char name[20];
 } names[256];
 static int names_lock;
+static bool names_dirty;
 static uint64_t names_refreshed;
 
 void lu_trace_thread_named(uint32_t tid, const char *name)
 {
     unsigned n = sizeof names / sizeof names[0], h = (tid * 2654435761u) % n;
+    /* a spin lock, but never held across anything that can block or trace;
+     * interrupts may be off (the image calls this from the scheduler) */
     while (__atomic_exchange_n(&names_lock, 1, __ATOMIC_ACQUIRE))
         ;
     for (unsigned i = 0; i < n; i++, h = (h + 1) % n)
         if (names[h].tid == tid || names[h].tid == 0 || i == n - 1) {
-            names[h].tid = tid;
-            snprintf(names[h].name, sizeof names[h].name, "%s", name);
+            if (names[h].tid != tid || strncmp(names[h].name, name, sizeof names[h].name - 1) != 0) {
+                names[h].tid = tid;
+                snprintf(names[h].name, sizeof names[h].name, "%s", name);
+                names[h].dirty = true;
+                names_dirty = true;
+            }
             break;
         }
+    __atomic_store_n(&names_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Takes one named-or-renamed thread off the dirty list; false when none. */
+static bool take_dirty(uint32_t *tid, char *buf, size_t len)
+{
+    bool got = false;
+    while (__atomic_exchange_n(&names_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    for (unsigned i = 0; names_dirty && i < sizeof names / sizeof names[0] && !got; i++)
+        if (names[i].dirty && names[i].tid) {
+            names[i].dirty = false;
+            *tid = names[i].tid;
+            snprintf(buf, len, "%s", names[i].name);
+            got = true;
+        }
+    if (!got)
+        names_dirty = false;
+    __atomic_store_n(&names_lock, 0, __ATOMIC_RELEASE);
+    return got;
+}
+
+static void mark_all_dirty(void)
+{
+    while (__atomic_exchange_n(&names_lock, 1, __ATOMIC_ACQUIRE))
+        ;
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        names[i].dirty = names[i].tid != 0;
+    names_dirty = true;
     __atomic_store_n(&names_lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -243,6 +284,26 @@ static bool cached_name(uint32_t tid, char *buf, size_t len)
         }
     __atomic_store_n(&names_lock, 0, __ATOMIC_RELEASE);
     return found;
+}
+
+static int env_thread_name(void *ctx, uint32_t tid, char *buf, size_t len)
+{
+    if (lu_plat_thread_name(tid, buf, len) == 0 || cached_name(tid, buf, len))
+        return 0;
+    return -ENOENT;
+}
+
+/* Describes again the tracks of threads named or renamed since the last
+ * pass (TrackDescriptors on the process's sequence: the newest name wins). */
+static int describe_renamed(void)
+{
+    uint32_t tid;
+    char name[32];
+    int r = 0;
+    while (!r && take_dirty(&tid, name, sizeof name))
+        if ((r = EMIT(lu_pf_thread_track(&b, META_SEQ, &env, tid, name))))
+            mark_all_dirty(); /* no room now: try them all again next pass */
+    return r;
 }
 
 static int note_thread(const struct lu_plat_thread_info *t, void *arg)
@@ -322,7 +383,14 @@ static int drain_ring(struct lu_trace_ring *ring, unsigned *count)
     }
     uint64_t pos = ring->tail;
     const struct lu_trace_rec *rec;
+    struct lu_trace_rec own;
     while ((rec = ring_peek(ring, pos))) {
+        uint32_t owner = __atomic_load_n(&ring->tid, __ATOMIC_ACQUIRE);
+        if (owner) { /* a per-thread ring: its writer leaves tid to us */
+            own = *rec;
+            own.tid = owner;
+            rec = &own;
+        }
         if (tid_new(rec->tid)) {
             char name[32] = "";
             if (lu_plat_thread_name(rec->tid, name, sizeof name) != 0 &&
@@ -370,6 +438,8 @@ int lu_trace__drain_pass(bool final)
     int r = push();
     if (r == 0 && !meta_done)
         r = describe_process();
+    if (r == 0)
+        r = describe_renamed();
     for (unsigned i = 0; r == 0 && i < lu_trace_ring_count(); i++)
         r = drain_ring(lu_trace_rings[i], &count);
     if (r == 0)
@@ -392,15 +462,27 @@ void lu_trace_flush(void)
 {
     if (!lu_trace__drain_has_sink())
         return;
-    /* until every ring is empty and every byte is out, or ~2 s; the drain
-     * thread may be mid-pass, in which case its pass does the work */
+    /* until every record written before the call is out, or ~2 s; the
+     * drain thread may be mid-pass, in which case its pass does the work.
+     * Not "until the rings are empty": with the kernel's tracepoints on,
+     * sending is itself traced (virtio kicks, interrupts), and that would
+     * never end. */
     uint64_t end = lu_plat_now_ns() + 2000000000ULL;
+    uint64_t upto[LU_TRACE_MAX_RINGS];
+    unsigned n = lu_trace_ring_count();
+    for (unsigned i = 0; i < n; i++)
+        upto[i] = ring_head(lu_trace_rings[i]);
     while (lu_plat_now_ns() < end) {
         lu_trace__drain_pass(true);
-        bool empty = out_len == 0;
-        for (unsigned i = 0; empty && i < lu_trace_ring_count(); i++)
-            empty = ring_peek(lu_trace_rings[i], lu_trace_rings[i]->tail) == NULL;
-        if (empty || !connected)
+        bool done = out_len == 0;
+        for (unsigned i = 0; done && i < n; i++) {
+            struct lu_trace_ring *r = lu_trace_rings[i];
+            uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+            /* a reserved but never committed slot (its writer died in the
+             * panic) ends the wait too */
+            done = tail >= upto[i] || ring_peek(r, tail) == NULL;
+        }
+        if (done || !connected)
             return;
         if (chan)
             wait_writable(200000);
@@ -431,7 +513,7 @@ void lu_trace_panic_flush(void)
                 (unsigned long long)left);
         return;
     }
-    lu_trace__drain_stop();
+    lu_trace__drain_stop(false);
     lu_trace_flush();
     fprintf(stderr, "lucent: trace: panic flush sent %llu events (%llu dropped in all)\n",
             (unsigned long long)(events_sent - before), (unsigned long long)lu_trace_dropped_total());

@@ -1,7 +1,7 @@
 /*
  * The drain gets its CPU time from a thread of its own, started on first
  * need (a sink exists or a category was switched on) and stopped at exit
- * after a last flush. It sleeps 1 ms whenever a pass found nothing, so an
+ * after a last flush. It sleeps 1 ms whenever a pass found little, so an
  * idle program pays a wake-up per millisecond and nothing per event.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
@@ -21,15 +21,19 @@ static int started, stop;
 __attribute__((force_align_arg_pointer)) static void *drain_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "lucent-trace");
+    /* Sleep after a pass that found little, not only nothing: with the
+     * kernel's own tracepoints on, the drain's writes (virtio kicks, its own
+     * switches and wake-ups) are events too, and "sleep only when empty"
+     * would keep it spinning on its own trickle. */
     while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-        if (lu_trace__drain_pass(false) == 0)
+        if (lu_trace__drain_pass(false) < 32)
             usleep(1000);
     return NULL;
 }
 
 static void at_exit(void)
 {
-    lu_trace__drain_stop();
+    lu_trace__drain_stop(true);
     lu_trace_flush();
 }
 
@@ -49,11 +53,13 @@ void lu_trace__drain_start(void)
     atexit(at_exit);
 }
 
-/* Stops the thread; joins it unless called from it (a panic in the drain). */
-void lu_trace__drain_stop(void)
+/* Stops the thread; with @join, waits for it unless called from it. The
+ * panic path does not join: the world is stopped (in the image, interrupts
+ * are off) and a thread that never runs again needs no waiting for. */
+void lu_trace__drain_stop(bool join)
 {
     if (__atomic_exchange_n(&stop, 1, __ATOMIC_ACQ_REL) || !started)
         return;
-    if (!pthread_equal(pthread_self(), thread))
+    if (join && !pthread_equal(pthread_self(), thread))
         pthread_join(thread, NULL);
 }

@@ -56,18 +56,17 @@ static __attribute__((noinline)) struct lu_trace_ring *attach(void)
     return r;
 }
 
-static inline void put(struct lu_trace_ring *r, uint64_t pos, const struct lu_tracepoint *tp,
-                       uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+/* The record's slot: rings keep their slots right after the header
+ * (core.c), so no load of r->slots. */
+static inline struct lu_trace_rec *slot(struct lu_trace_ring *r, uint64_t pos)
 {
-    struct lu_trace_rec *s = &r->slots[pos & r->mask];
-    s->ts = lu_plat_cycles();
-    s->id = tp->id;
-    s->tid = r->tid;
-    s->args[0] = a0;
-    s->args[1] = a1;
-    s->args[2] = a2;
-    s->args[3] = a3;
-    s->args[4] = a4;
+    return (struct lu_trace_rec *)(r + 1) + (pos & r->mask);
+}
+
+/* Publishes a filled slot: seq for the reader's per-record check, head for
+ * the writer's next event. No tid: the drain takes the ring's owner. */
+static inline void commit(struct lu_trace_ring *r, struct lu_trace_rec *s, uint64_t pos)
+{
     __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&r->head, pos + 1, __ATOMIC_RELEASE);
 }
@@ -87,21 +86,62 @@ static __attribute__((noinline)) void emit_slow(const struct lu_tracepoint *tp, 
         __atomic_store_n(&r->dropped_full, r->dropped_full + 1, __ATOMIC_RELAXED);
         return;
     }
-    put(r, pos, tp, a0, a1, a2, a3, a4);
+    struct lu_trace_rec *s = slot(r, pos);
+    s->ts = lu_plat_cycles();
+    s->id = tp->id;
+    s->args[0] = a0;
+    s->args[1] = a1;
+    s->args[2] = a2;
+    s->args[3] = a3;
+    s->args[4] = a4;
+    commit(r, s, pos);
 }
 
-/* The fast path: no call, no atomic read-modify-write, one TLS load; the
- * slow cases are tail calls, so nothing needs saving. */
-void lu_trace__emit(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                    uint64_t a3, uint64_t a4)
+/* The fast path, one function per arity: one TLS load, a limit check, the
+ * stores the record needs. No atomic read-modify-write, no register saves
+ * (the slow cases are tail calls), no frame (meson builds this file with
+ * -fomit-frame-pointer: it is a leaf that never faults). */
+#define EMIT_FAST(STORES, ...)                                                                     \
+    struct lu_trace_ring *r = my_ring;                                                             \
+    uint64_t pos;                                                                                  \
+    if (__builtin_expect(!r || (pos = r->head) >= r->limit, 0))                                    \
+        return emit_slow(tp, __VA_ARGS__);                                                         \
+    struct lu_trace_rec *s = slot(r, pos);                                                         \
+    STORES; /* first: rdtsc takes %rdx, which holds an argument */                                 \
+    s->id = tp->id;                                                                                \
+    ring_stamp(s);                                                                                 \
+    commit(r, s, pos)
+
+void lu_trace__emit0(const struct lu_tracepoint *tp) { EMIT_FAST((void)0, 0, 0, 0, 0, 0); }
+
+void lu_trace__emit1(const struct lu_tracepoint *tp, uint64_t a0)
 {
-    struct lu_trace_ring *r = my_ring;
-    if (__builtin_expect(!r, 0))
-        return emit_slow(tp, a0, a1, a2, a3, a4);
-    uint64_t pos = r->head;
-    if (__builtin_expect(pos >= r->limit, 0))
-        return emit_slow(tp, a0, a1, a2, a3, a4);
-    put(r, pos, tp, a0, a1, a2, a3, a4);
+    EMIT_FAST(s->args[0] = a0, a0, 0, 0, 0, 0);
+}
+
+void lu_trace__emit2(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1)
+{
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1), a0, a1, 0, 0, 0);
+}
+
+void lu_trace__emit3(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2), a0, a1, a2, 0, 0);
+}
+
+void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3)
+{
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3), a0, a1, a2,
+              a3, 0);
+}
+
+void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4)
+{
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3,
+               s->args[4] = a4),
+              a0, a1, a2, a3, a4);
 }
 
 uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }

@@ -28,6 +28,6 @@ void lu_trace__control(const char *line); /* one control message line */
 
 /* drain_thread.c / drain_nothread.c: how the drain gets CPU time. */
 void lu_trace__drain_start(void);
-void lu_trace__drain_stop(void);
+void lu_trace__drain_stop(bool join);
 
 #endif

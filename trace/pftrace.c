@@ -414,6 +414,8 @@ int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env
     const struct lu_tracepoint *tp = env->tracepoint(env->ctx, rec->id);
     if (!tp || tp->id >= LU_PF_MAX_TPS)
         return -ENOENT;
+    if (tp->kind >= LU_TRACE_SCHED_SWITCH && tp->kind <= LU_TRACE_THREAD_NAME)
+        return lu_pf_sched_event(b, s, env, tp, rec, ts_ns, irq_ring);
     uint8_t *pk;
     struct pb w = packet_begin(b, &pk);
     packet_head(&w, s, ts_ns);
@@ -481,5 +483,123 @@ int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_
         s->dropped_pending = false;
         s->drops_reported = total;
     }
+    return r;
+}
+
+/* ---- the scheduler as ftrace events ------------------------------------------
+ * Perfetto's CPU tracks, its `sched` and `thread_state` tables and its
+ * thread lifetimes are built from Linux ftrace events, so the scheduler's
+ * records are written as those: one FtraceEventBundle per record, for the
+ * ring's CPU, with comms looked up by tid as the record is encoded. Field
+ * numbers: FtraceEventBundle, FtraceEvent and the *FtraceEvent messages of
+ * perfetto_trace.proto v55.3. Tid 0 is the CPU's idle thread, as in Linux. */
+enum {
+    TP_FTRACE_EVENTS = 1, /* TracePacket.ftrace_events */
+    FE_SCHED_SWITCH = 4,
+    FE_SCHED_WAKING = 20,
+    FE_SCHED_WAKEUP_NEW = 114,
+    FE_TASK_RENAME = 236,
+    FE_SCHED_PROCESS_FREE = 240,
+    PRIO_NORMAL = 120,    /* what Linux reports for a nice-0 thread */
+};
+
+/* "@prefix@v" into @buf, freestanding (no snprintf here). */
+static void prefixed_num(char *buf, size_t len, const char *prefix, uint32_t v)
+{
+    char d[12];
+    int n = 0;
+    size_t k = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < 11);
+    while (*prefix && k + 1 < len)
+        buf[k++] = *prefix++;
+    while (n && k + 1 < len)
+        buf[k++] = d[--n];
+    buf[k] = '\0';
+}
+
+static void comm(const struct lu_pf_env *env, uint32_t tid, uint32_t cpu, char *buf, size_t len)
+{
+    if (tid == 0) /* trace_processor's name for each CPU's idle thread */
+        prefixed_num(buf, len, "swapper/", cpu);
+    else if (!env->thread_name || env->thread_name(env->ctx, tid, buf, len) != 0 || !buf[0])
+        prefixed_num(buf, len, "tid ", tid);
+}
+
+int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
+                      uint64_t ts_ns, uint32_t cpu)
+{
+    char a[32], n[32];
+    uint32_t t0 = (uint32_t)rec->args[0];
+    uint8_t *pk;
+    struct pb w = packet_begin(b, &pk);
+    pb_uint(&w, TP_SEQ_ID, s->id);
+    if (s->dropped_pending)
+        pb_uint(&w, TP_PREV_DROPPED, 1);
+    uint8_t *bundle = pb_open(&w, TP_FTRACE_EVENTS);
+    pb_uint(&w, 1, cpu);                                /* FtraceEventBundle.cpu */
+    uint8_t *ev = pb_open(&w, 2);                       /* event */
+    pb_uint(&w, 1, ts_ns);                              /* FtraceEvent.timestamp */
+    pb_uint(&w, 2, rec->tid);                           /* pid: the thread that ran */
+    uint8_t *m;
+    switch (tp->kind) {
+    case LU_TRACE_SCHED_SWITCH: {
+        uint32_t next = (uint32_t)rec->args[2];
+        comm(env, t0, cpu, a, sizeof a);
+        comm(env, next, cpu, n, sizeof n);
+        m = pb_open(&w, FE_SCHED_SWITCH);
+        pb_str(&w, 1, a);                               /* prev_comm */
+        pb_uint(&w, 2, t0);                             /* prev_pid */
+        pb_uint(&w, 3, PRIO_NORMAL);                    /* prev_prio */
+        pb_uint(&w, 4, rec->args[1]);                   /* prev_state */
+        pb_str(&w, 5, n);                               /* next_comm */
+        pb_uint(&w, 6, next);                           /* next_pid */
+        pb_uint(&w, 7, PRIO_NORMAL);                    /* next_prio */
+        break;
+    }
+    case LU_TRACE_SCHED_WAKEUP:
+        comm(env, t0, cpu, a, sizeof a);
+        m = pb_open(&w, FE_SCHED_WAKING);
+        pb_str(&w, 1, a);                               /* comm */
+        pb_uint(&w, 2, t0);                             /* pid */
+        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
+        pb_uint(&w, 4, 1);                              /* success */
+        pb_uint(&w, 5, cpu);                            /* target_cpu */
+        break;
+    case LU_TRACE_THREAD_NEW:
+        /* sched_wakeup_new, not task_newtask: trace_processor starts a new
+         * thread (a second row for the tid) on task_newtask, after the
+         * thread's TrackDescriptor (read first, having no timestamp) has
+         * already made one */
+        comm(env, t0, cpu, a, sizeof a);
+        m = pb_open(&w, FE_SCHED_WAKEUP_NEW);
+        pb_str(&w, 1, a);                               /* comm */
+        pb_uint(&w, 2, t0);                             /* pid */
+        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
+        pb_uint(&w, 4, 1);                              /* success */
+        pb_uint(&w, 5, cpu);                            /* target_cpu */
+        break;
+    case LU_TRACE_THREAD_EXIT:
+        comm(env, t0, cpu, a, sizeof a);
+        m = pb_open(&w, FE_SCHED_PROCESS_FREE);
+        pb_str(&w, 1, a);                               /* comm */
+        pb_uint(&w, 2, t0);                             /* pid */
+        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
+        break;
+    default: /* LU_TRACE_THREAD_NAME */
+        comm(env, t0, cpu, a, sizeof a);
+        m = pb_open(&w, FE_TASK_RENAME);
+        pb_uint(&w, 1, t0);                             /* pid */
+        pb_str(&w, 3, a);                               /* newcomm */
+        break;
+    }
+    pb_close(&w, m);
+    pb_close(&w, ev);
+    pb_close(&w, bundle);
+    int r = packet_end(b, &w, pk);
+    if (r == 0)
+        s->dropped_pending = false;
     return r;
 }

@@ -47,6 +47,9 @@ struct lu_pf_env {
     /* copies the string at @addr (a LU_TRACE_STR argument) into @buf; returns
      * its length or -errno. NULL: read this process's memory directly. */
     int (*read_str)(void *ctx, uint64_t addr, char *buf, size_t len);
+    /* the name of thread @tid into @buf (for the scheduler kinds); returns
+     * 0 or -errno. NULL: threads are named "tid N". */
+    int (*thread_name)(void *ctx, uint32_t tid, char *buf, size_t len);
     void *ctx;
 };
 
@@ -89,6 +92,12 @@ int lu_pf_irq_track(struct lu_pf_buf *b, uint32_t seq_id, uint32_t ring, const c
  * -ENOENT for an id the env does not know (nothing written). */
 int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
                 const struct lu_trace_rec *rec, uint64_t ts_ns, uint32_t irq_ring);
+
+/* A record of a scheduler kind (LU_TRACE_SCHED_SWITCH ...) as a packet of
+ * one FtraceEventBundle for CPU @cpu. Called by lu_pf_event for those kinds. */
+int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
+                      uint64_t ts_ns, uint32_t cpu);
 
 /* The running count of dropped records of ring @ring as a COUNTER event on
  * its drop track; also marks the sequence's next packet

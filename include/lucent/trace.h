@@ -10,8 +10,9 @@
  *
  * Kinds: BEGIN and END (a slice on the calling thread's track), INSTANT,
  * COUNTER (the first argument is the value, on a process-wide counter track
- * named after the tracepoint) and IRQ_BEGIN/IRQ_END (a slice on the ring's
- * own "irq" track rather than the thread's). Up to LU_TRACE_MAX_ARGS
+ * named after the tracepoint), IRQ_BEGIN/IRQ_END (a slice on the ring's
+ * own "irq" track rather than the thread's) and the scheduler kinds
+ * (SCHED_SWITCH ..., below: for a kernel, they become ftrace events). Up to LU_TRACE_MAX_ARGS
  * arguments, of any integer, bool, double or pointer type. A `const char *`
  * argument is recorded as the pointer and read when the record is encoded:
  * it must point to a string that lives as long as the program (a literal,
@@ -31,7 +32,8 @@
  * Cost (disabled): a load of the tracepoint's `on` byte and a not-taken
  * branch; the clock is never read first. Cost (enabled): a call that
  * reserves a 64-byte slot in the current ring, reads the TSC and stores the
- * record; no lock, no allocation, no encoding.
+ * record (its id and only the arguments it has); no lock, no allocation, no
+ * encoding. About 30 instructions in all in the hostbuild (bench/trace).
  */
 #ifndef LUCENT_TRACE_H
 #define LUCENT_TRACE_H
@@ -63,6 +65,15 @@ enum lu_trace_kind {
     LU_TRACE_COUNTER = 4,
     LU_TRACE_IRQ_BEGIN = 5,
     LU_TRACE_IRQ_END = 6,
+    /* The scheduler's events, encoded as Linux ftrace events of the ring's
+     * CPU so that Perfetto fills its CPU tracks, `sched` and `thread_state`.
+     * Arguments are tids (0: the CPU's idle thread); names come from the
+     * platform (lu_plat_thread_name, lu_trace_thread_named) at encode time. */
+    LU_TRACE_SCHED_SWITCH = 7, /* (prev tid, prev state: 0 runnable, 1 blocked, 0x10 dead, next tid) */
+    LU_TRACE_SCHED_WAKEUP = 8, /* (tid woken) */
+    LU_TRACE_THREAD_NEW = 9,   /* (tid created) */
+    LU_TRACE_THREAD_EXIT = 10, /* (tid exited) */
+    LU_TRACE_THREAD_NAME = 11, /* (tid renamed) */
 };
 
 enum lu_trace_type {
@@ -93,7 +104,7 @@ struct lu_trace_rec {
     uint64_t seq;  /* commit mark: ring position + 1, stored last */
     uint64_t ts;   /* lu_plat_cycles() */
     uint32_t id;   /* lu_tracepoint.id */
-    uint32_t tid;  /* lu_plat_thread_id() */
+    uint32_t tid;  /* lu_plat_thread_id(); per-thread rings leave it to the drain (the ring's owner) */
     uint64_t args[LU_TRACE_MAX_ARGS];
 };
 
@@ -138,9 +149,18 @@ void lu_trace_flush(void);
 
 /* ---- implementation of the macros --------------------------------------------- */
 
-/* The hot path, in trace/emit_*.c (the build picks per-thread or per-CPU rings). */
-void lu_trace__emit(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                    uint64_t a3, uint64_t a4);
+/* The hot path, in trace/emit_*.c (the build picks per-thread or per-CPU
+ * rings). One entry per arity, so that a call sets up and the record stores
+ * only the arguments the tracepoint has: args[nargs..] of a record are left
+ * as they were (the encoder reads only nargs of them). */
+void lu_trace__emit0(const struct lu_tracepoint *tp);
+void lu_trace__emit1(const struct lu_tracepoint *tp, uint64_t a0);
+void lu_trace__emit2(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1);
+void lu_trace__emit3(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2);
+void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3);
+void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
+                     uint64_t a3, uint64_t a4);
 
 static inline uint64_t lu_trace__f64(double d)
 {
@@ -178,12 +198,6 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
 #define LU__TYPE(T, n) lu_trace__type(T),
 #define LU__VAL(T, n) , lu_trace__u64(n)
 #define LU__PARAM(T, n) , T n
-#define LU__PAD0 , 0, 0, 0, 0, 0
-#define LU__PAD1 , 0, 0, 0, 0
-#define LU__PAD2 , 0, 0, 0
-#define LU__PAD3 , 0, 0
-#define LU__PAD4 , 0
-#define LU__PAD5
 /* Parameter list: "(int dummy_, T a, ...)" would change the signature, so
  * a leading void-typed marker is dropped by LU__PARAMS. */
 #define LU__PARAMS(...) LU__CAT(LU__PARAMS, LU__NARG(__VA_ARGS__))(__VA_ARGS__)
@@ -229,8 +243,8 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
     {                                                                                              \
         LU__USDT(ident, ##__VA_ARGS__);                                                           \
         if (__builtin_expect(lu_tp_##ident.on, 0))                                               \
-            lu_trace__emit(&lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__)                         \
-                               LU__CAT(LU__PAD, LU__NARG(__VA_ARGS__)));                          \
+            LU__CAT(lu_trace__emit, LU__NARG(__VA_ARGS__))(                                      \
+                &lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__));                                   \
     }                                                                                              \
     struct lu_trace__semicolon_##ident
 #else

@@ -20,6 +20,12 @@
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
+/* Tracing (category "virtio"): each kick (and whether the device asked for
+ * the notify) and each used buffer taken back, per queue. */
+#include <lucent/trace.h>
+LU_TRACEPOINT(virtq_kick, "virtio", INSTANT, (uint32_t, queue), (uint32_t, avail_idx), (bool, notify));
+LU_TRACEPOINT(virtq_used, "virtio", INSTANT, (uint32_t, queue), (uint32_t, id), (uint32_t, len));
+
 int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t max_size)
 {
     uint16_t dev_max = virtio_pci_queue_max(v, index);
@@ -83,6 +89,7 @@ void virtq_kick(struct virtq *q)
     /* Our idx store must be visible before we read the device's flag,
      * or we could skip a notify the device needs: a store-load fence. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    lu_trace_virtq_kick(q->index, q->avail->idx, !(q->used->flags & VIRTQ_USED_F_NO_NOTIFY));
     if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY))
         *q->notify = q->index;
 }
@@ -101,6 +108,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
                  q->dev->pci->vendor, q->dev->pci->device, q->index, id,
                  id >= q->size ? "out of range" : "not in flight", q->size);
     q->last_used++;
+    lu_trace_virtq_used(q->index, id, n);
     void *cookie = q->cookie[id];
     q->cookie[id] = NULL;
     /* Return the chain to the free list. */

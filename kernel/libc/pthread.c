@@ -118,6 +118,8 @@ int pthread_detach(pthread_t t)
     return r;
 }
 
+void trace_thread_hook(struct lu_thread *t, int event); /* sched/thread.c */
+
 int pthread_setname_np(pthread_t t, const char *name)
 {
     if (!thread_is_live(t))
@@ -127,6 +129,7 @@ int pthread_setname_np(pthread_t t, const char *name)
     unsigned long f = irq_save();
     strcpy(t->name, name);
     irq_restore(f);
+    trace_thread_hook(t, 2); /* the trace learns the new name (trace/kernel_hooks.c) */
     return 0;
 }
 

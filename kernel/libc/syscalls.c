@@ -9,8 +9,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <lucent/trace.h>
 #include "../kernel.h"
 #include "../net/net.h"
+
+/* A slice per read and write, on the calling thread (category "syscall"). */
+LU_TRACE_SLICE(write, "syscall", (int, fd), (size_t, len));
+LU_TRACE_SLICE(read, "syscall", (int, fd), (size_t, len));
 
 /* kernel/net/socket_api.c overrides these when the app uses sockets. */
 __attribute__((weak)) ssize_t net_fd_read(int fd, void *buf, size_t n) { return errno = EBADF, -1; }
@@ -20,6 +25,7 @@ __attribute__((weak)) int net_fd_fcntl(int fd, int cmd, int arg) { return errno 
 
 int write(int fd, const void *buf, size_t n)
 {
+    LU_TRACE_SCOPED(write, fd, n);
     if (fd >= LU_NET_FD_BASE)
         return (int)net_fd_write(fd, buf, n);
     if (fd != 1 && fd != 2)
@@ -30,6 +36,7 @@ int write(int fd, const void *buf, size_t n)
 
 int read(int fd, void *buf, size_t n)
 {
+    LU_TRACE_SCOPED(read, fd, n);
     if (fd >= LU_NET_FD_BASE)
         return (int)net_fd_read(fd, buf, n);
     if (fd != 0)

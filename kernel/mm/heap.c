@@ -5,6 +5,7 @@
  * from the top of the same range downwards; the two meet in the middle.
  */
 #include <errno.h>
+#include <lucent/trace.h>
 #include "../kernel.h"
 
 static uintptr_t heap_start, heap_brk, ram_top;
@@ -32,6 +33,9 @@ void heap_init(void)
 
 uintptr_t pages_low_mark(void); /* mm/pages.c */
 
+/* The heap's size after each sbrk, as a counter track "sbrk" (bytes). */
+LU_TRACEPOINT(sbrk, "syscall", COUNTER, (uint64_t, heap_bytes));
+
 void *sbrk(ptrdiff_t incr)
 {
     uintptr_t old = heap_brk, limit = pages_low_mark();
@@ -44,6 +48,7 @@ void *sbrk(ptrdiff_t incr)
         return (void *)-1;
     }
     heap_brk += incr;
+    lu_trace_sbrk(heap_brk - heap_start);
     return (void *)old;
 }
 

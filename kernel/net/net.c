@@ -17,6 +17,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/tcpip.h"
+#include <lucent/trace.h>
 #include "../drivers/virtio_net.h"
 #include "../kernel.h"
 #include "net.h"
@@ -24,6 +25,25 @@
 static struct netif nif;
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile int started;
+
+/* Tracing (category "net"): a slice per frame into the stack (lwIP's
+ * input, run inline on the receiving thread: core-locked input) and per
+ * frame handed to the driver. Wrappers, so the driver needs no change. */
+LU_TRACE_SLICE(net_rx, "net", (uint32_t, len));
+LU_TRACE_SLICE(net_tx, "net", (uint32_t, len));
+static netif_linkoutput_fn driver_linkoutput;
+
+static err_t traced_input(struct pbuf *p, struct netif *n)
+{
+    LU_TRACE_SCOPED(net_rx, p->tot_len);
+    return tcpip_input(p, n);
+}
+
+static err_t traced_linkoutput(struct netif *n, struct pbuf *p)
+{
+    LU_TRACE_SCOPED(net_tx, p->tot_len);
+    return driver_linkoutput(n, p);
+}
 
 static void tcpip_ready(void *arg) { sys_sem_signal((sys_sem_t *)arg); }
 
@@ -69,11 +89,13 @@ static void attach(void)
         kprintf("net: ignoring gw=%s\n", gws);
 
     LOCK_TCPIP_CORE();
-    if (!netif_add(&nif, &addr, &mask, &gw, NULL, virtio_net_netif_init, tcpip_input)) {
+    if (!netif_add(&nif, &addr, &mask, &gw, NULL, virtio_net_netif_init, traced_input)) {
         UNLOCK_TCPIP_CORE();
         kprintf("net: virtio-net did not attach\n");
         return;
     }
+    driver_linkoutput = nif.linkoutput;
+    nif.linkoutput = traced_linkoutput;
     netif_set_default(&nif);
     netif_set_up(&nif);
     ip_addr_t d;

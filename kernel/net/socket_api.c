@@ -15,7 +15,12 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <lucent/trace.h>
 #include "net.h"
+
+/* Tracing (category "net"): connections accepted and sockets closed. */
+LU_TRACEPOINT(tcp_accept, "net", INSTANT, (int, listener), (int, fd));
+LU_TRACEPOINT(sock_close, "net", INSTANT, (int, fd));
 
 static inline void up(void)
 {
@@ -30,7 +35,13 @@ int socket(int domain, int type, int protocol)
 
 int bind(int s, const struct sockaddr *a, socklen_t l) { return lwip_bind(s, a, l); }
 int listen(int s, int backlog) { return lwip_listen(s, backlog); }
-int accept(int s, struct sockaddr *a, socklen_t *l) { return lwip_accept(s, a, l); }
+int accept(int s, struct sockaddr *a, socklen_t *l)
+{
+    int fd = lwip_accept(s, a, l);
+    if (fd >= 0)
+        lu_trace_tcp_accept(s, fd);
+    return fd;
+}
 int connect(int s, const struct sockaddr *a, socklen_t l) { return lwip_connect(s, a, l); }
 ssize_t recv(int s, void *b, size_t n, int f) { return lwip_recv(s, b, n, f); }
 ssize_t recvfrom(int s, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l)
@@ -115,5 +126,9 @@ const char *gai_strerror(int err)
 
 ssize_t net_fd_read(int fd, void *buf, size_t n) { return lwip_read(fd, buf, n); }
 ssize_t net_fd_write(int fd, const void *buf, size_t n) { return lwip_write(fd, buf, n); }
-int net_fd_close(int fd) { return lwip_close(fd); }
+int net_fd_close(int fd)
+{
+    lu_trace_sock_close(fd);
+    return lwip_close(fd);
+}
 int net_fd_fcntl(int fd, int cmd, int arg) { return lwip_fcntl(fd, cmd, arg); }

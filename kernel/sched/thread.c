@@ -19,6 +19,10 @@ void pages_free(void *p, size_t n);
 void sched_defer_reap(struct lu_thread *t);
 void thread_start(void);
 void keys_run_destructors(struct lu_thread *t); /* libc/pthread.c */
+/* Tracing (trace/kernel_hooks.c) overrides this: @event 0 created, 1 exiting,
+ * 2 renamed, 3 reaped (its last switch-out is done: Linux's "free"). */
+void trace_thread_hook(struct lu_thread *t, int event);
+__attribute__((weak)) void trace_thread_hook(struct lu_thread *t, int event) {}
 
 struct lu_thread *thread_list;
 static uint32_t next_tid = 1;
@@ -99,6 +103,7 @@ struct lu_thread *thread_create(const char *name, void *(*fn)(void *), void *arg
     struct lu_thread *t = thread_alloc(name, fn, arg, stack_size, detached);
     if (!t)
         return NULL;
+    trace_thread_hook(t, 0); /* before it can run: its creation precedes its first switch-in */
     unsigned long f = irq_save();
     live_threads++;
     sched_ready(t);
@@ -115,6 +120,7 @@ void thread_main(struct lu_thread *t)
 void thread_exit(void *retval)
 {
     struct lu_thread *t = thread_current();
+    trace_thread_hook(t, 1);
     keys_run_destructors(t);
     _reclaim_reent(&t->reent);
     unsigned long f = irq_save();
@@ -135,6 +141,7 @@ void thread_exit(void *retval)
 /* Frees an exited thread's stack and record. Interrupts may be off. */
 void thread_reap(struct lu_thread *t)
 {
+    trace_thread_hook(t, 3);
     unsigned long f = irq_save();
     table_remove(t);
     if (t->owns_stack) {

@@ -4,6 +4,7 @@
  * device interrupts to the handlers registered with irq_register().
  */
 #include <errno.h>
+#include <lucent/trace.h>
 #include "../../kernel.h"
 #include "cpu.h"
 
@@ -80,12 +81,18 @@ const char *trap_name(uint64_t vector)
 
 void irq_dispatch(struct trap_frame *tf); /* arch/x86_64/irq.c */
 
+/* Every CPU exception, before the debugger or the fatal path sees it (the
+ * panic path then flushes the trace, so the last event is the fault). */
+LU_TRACEPOINT(exception, "irq", INSTANT, (uint64_t, vector), (uint64_t, error), (void *, rip),
+              (uint64_t, cr2));
+
 void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector >= 32) {
         irq_dispatch(tf);
         return;
     }
+    lu_trace_exception(tf->vector, tf->error, (void *)tf->rip, tf->vector == 14 ? read_cr2() : 0);
     if (exception_hook && exception_hook(tf))
         return;
     kernel_fatal(trap_signal(tf->vector), tf);
