@@ -76,8 +76,11 @@ export class LiveModel {
 
   clear() {
     this.next = 0; // the next raw event to take
+    // slice columns: each site touches one typed-array type (monomorphic),
+    // all grown together
+    this.ns = 0;
     this.s = {};
-    for (const [k, T] of SLICE_COLS) this.s[k] = new Grow(T, 4096);
+    for (const [k, T] of SLICE_COLS) this.s[k] = new T(4096);
     this.tr = [];
     this.acc = new SummaryAcc();
     this.tMin = Infinity;
@@ -92,6 +95,15 @@ export class LiveModel {
     this.samples = new Grow(Uint32Array, 256); // raw ids of samples since the last update
   }
 
+  growSlices() {
+    const S = this.s;
+    for (const [k, T] of SLICE_COLS) {
+      const b = new T(S[k].length * 2);
+      b.set(S[k]);
+      S[k] = b;
+    }
+  }
+
   state(t) {
     while (this.tr.length <= t) this.tr.push(new TrackState());
     return this.tr[t];
@@ -103,7 +115,8 @@ export class LiveModel {
     const ev = this.dec.ev;
     const x = ev.ts.a[i];
     const k = ev.kind.a[i];
-    const st = this.state(ev.track.a[i]);
+    const t = ev.track.a[i];
+    const st = t < this.tr.length ? this.tr[t] : this.state(t);
     if (x < this.tMin) this.tMin = x;
     if (x > this.tMax) this.tMax = x;
     if (k === EV_COUNTER) {
@@ -133,25 +146,26 @@ export class LiveModel {
         this.unmatched++;
         return;
       }
-      S.dur.a[s] = x - S.ts.a[s];
-      S.end.a[s] = i;
-      S.flags.a[s] &= ~F_UNFINISHED;
-      this.acc.slice(S.name.a[s], S.dur.a[s]);
-      this.ended.add(s);
+      S.dur[s] = x - S.ts[s];
+      S.end[s] = i;
+      S.flags[s] &= ~F_UNFINISHED;
+      this.acc.slice(S.name[s], S.dur[s]);
+      if (s < this.sent) this.ended.add(s); // newer slices go to the page whole
       return;
     }
-    const s = S.ts.n;
+    if (this.ns === S.ts.length) this.growSlices();
+    const s = this.ns++;
     const d = st.stack.length;
     const begin = k === EV_BEGIN;
-    S.ts.push(x);
-    S.dur.push(0);
-    S.track.push(ev.track.a[i]);
-    S.depth.push(d);
-    S.name.push(ev.name.a[i]);
-    S.cat.push(ev.cat.a[i]);
-    S.flags.push(begin ? F_UNFINISHED : F_INSTANT);
-    S.begin.push(i);
-    S.end.push(-1);
+    S.ts[s] = x;
+    S.dur[s] = 0;
+    S.track[s] = t;
+    S.depth[s] = d;
+    S.name[s] = ev.name.a[i];
+    S.cat[s] = ev.cat.a[i];
+    S.flags[s] = begin ? F_UNFINISHED : F_INSTANT;
+    S.begin[s] = i;
+    S.end[s] = -1;
     while (st.rows.length <= d) st.rows.push(new Grow(Uint32Array, 64));
     st.rows[d].push(s);
     st.nSl++;
@@ -182,8 +196,8 @@ export class LiveModel {
     const S = this.s;
     for (const st of this.tr) {
       for (const s of st.stack) {
-        S.dur.a[s] = this.tMax - S.ts.a[s];
-        if (out) out.add(s);
+        S.dur[s] = this.tMax - S.ts[s];
+        if (out && s < this.sent) out.add(s);
       }
     }
   }
@@ -234,9 +248,9 @@ export class LiveModel {
   whole() {
     this.stretchOpen(null);
     const S = this.s;
-    const ns = S.ts.n;
+    const ns = this.ns;
     const slices = { n: ns };
-    for (const [k] of SLICE_COLS) slices[k] = S[k].copy();
+    for (const [k] of SLICE_COLS) slices[k] = S[k].slice(0, ns);
     const m = this.meta();
     // rows and samples flattened per track, as buildModel lays them out
     const rowStart = [0];
@@ -281,16 +295,16 @@ export class LiveModel {
     const changed = this.ended;
     this.stretchOpen(changed);
     const from = this.sent;
-    const slices = { from, n: S.ts.n - from };
-    for (const [k] of SLICE_COLS) slices[k] = S[k].copy(from);
+    const slices = { from, n: this.ns - from };
+    for (const [k] of SLICE_COLS) slices[k] = S[k].slice(from, this.ns);
     // slices the page has whose duration or end changed
-    const ids = [...changed].filter((s) => s < from);
+    const ids = [...changed];
     const upd = { s: Uint32Array.from(ids), dur: new Float64Array(ids.length), end: new Int32Array(ids.length),
       flags: new Uint8Array(ids.length) };
     ids.forEach((s, j) => {
-      upd.dur[j] = S.dur.a[s];
-      upd.end[j] = S.end.a[s];
-      upd.flags[j] = S.flags.a[s];
+      upd.dur[j] = S.dur[s];
+      upd.end[j] = S.end[s];
+      upd.flags[j] = S.flags[s];
     });
     const ev = this.dec.ev;
     const k = this.samples.n;
@@ -304,7 +318,7 @@ export class LiveModel {
     }
     const strings = this.dec.strings.slice(this.sentStrings);
     this.sentStrings = this.dec.strings.length;
-    this.sent = S.ts.n;
+    this.sent = this.ns;
     this.ended.clear();
     this.samples.n = 0;
     const delta = { strings, slices, updates: upd, samples: smp, ...this.meta() };

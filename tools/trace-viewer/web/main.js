@@ -546,6 +546,7 @@ function showArgs(msg) {
 
 function select(sel, center) {
   S.sel = sel;
+  if (center) hideTooltip();
   if (sel && center && sel.kind === 'slice') {
     const sl = S.model.slices;
     const s = sel.s;
@@ -650,12 +651,18 @@ function liveBadge() {
 }
 
 // ---- input ----------------------------------------------------------------------------------------
+// the view moved under a still mouse: what the tooltip said is stale
+function hideTooltip() {
+  $('tooltip').hidden = true;
+}
+
 function zoom(f, px) {
   const W = canvas.clientWidth - LABEL_W;
   const at = S.t0 + ((px ?? LABEL_W + W / 2) - LABEL_W) / W * (S.t1 - S.t0);
   let span = (S.t1 - S.t0) * f;
   const full = S.model ? (S.model.t1 - S.model.t0) * 2 + 1000 : span;
   span = Math.max(20, Math.min(span, full));
+  hideTooltip();
   const r = (at - S.t0) / (S.t1 - S.t0);
   S.t0 = at - span * r;
   S.t1 = S.t0 + span;
@@ -663,6 +670,7 @@ function zoom(f, px) {
   render();
 }
 function pan(dt) {
+  hideTooltip();
   S.t0 += dt;
   S.t1 += dt;
   stopFollow();
