@@ -21,6 +21,10 @@
 //
 // What it does not own: nesting slices, sorting, summaries (model.js).
 //
+// One file past 700 lines for a reason: the wire reader's state (B, P) is
+// module-local so the hot varint path has no property loads, and every
+// message decoder here shares it.
+//
 // Errors never throw out of push()/end(): a malformed packet is counted and
 // skipped (its framing is intact), a broken framing stops decoding with a
 // fatal message, and everything decoded before stays available.

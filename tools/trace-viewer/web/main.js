@@ -6,6 +6,10 @@
 // so drawing binary-searches the first visible slice and, where slices are
 // narrower than a pixel, jumps (binary search again) to the first slice of
 // the next pixel column: a frame costs O(pixels x log n) per row, not O(n).
+//
+// Past 700 lines for a reason: the view state (S) is shared by drawing, hit
+// testing, input and the panels; the parts without it are apart (the model
+// in store.js, times in format.js, decoding in the worker).
 
 import { F_INSTANT, F_UNFINISHED } from './model.js';
 import { fromModel, applyDelta } from './store.js';
