@@ -69,9 +69,8 @@ static int load(struct lbt_bpf *b, struct lbt_target *t, bool wakeup, const char
     b->skel->rodata->wakeup = wakeup;
     struct bpf_program *keep = how ? sched_prog(b->skel, how) : NULL;
     struct bpf_program *p;
-    bpf_object__for_each_program(p, b->skel->obj)
-        if (p != b->skel->progs.lucent_usdt && p != keep)
-            bpf_program__set_autoload(p, false);
+    bpf_object__for_each_program(p, b->skel->obj) if (p != b->skel->progs.lucent_usdt && p != keep)
+        bpf_program__set_autoload(p, false);
     int err = probes_bpf__load(b->skel);
     if (!err && keep) {
         if (!strcmp(how, "tp")) {
@@ -121,8 +120,10 @@ int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool
     if (err) {
         /* no sched_switch: still trace the app's own probes */
         if (!want || strcmp(want, "none") != 0)
-            fprintf(stderr, "lucent-bpftrace: warning: cannot follow sched_switch (%s); tracing "
-                            "the app's probes only\n", why);
+            fprintf(stderr,
+                    "lucent-bpftrace: warning: cannot follow sched_switch (%s); tracing "
+                    "the app's probes only\n",
+                    why);
         err = load(b, t, wakeup, NULL);
         if (err) {
             fprintf(stderr, "lucent-bpftrace: cannot load the BPF program: %s%s\n%s", strerror(-err),
@@ -135,12 +136,12 @@ int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool
     b->links = realloc(b->links, (nl + m->nprobes) * sizeof *b->links);
     for (unsigned i = 0; i < m->nprobes; i++) {
         LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = m->probes[i].tp);
-        struct bpf_link *l = bpf_program__attach_usdt(b->skel->progs.lucent_usdt, t->pid, t->exe,
-                                                      "lucent", m->probes[i].name, &o);
+        struct bpf_link *l = bpf_program__attach_usdt(b->skel->progs.lucent_usdt, t->pid, t->exe, "lucent",
+                                                      m->probes[i].name, &o);
         if (!l) {
             err = -errno;
-            fprintf(stderr, "lucent-bpftrace: cannot attach to lucent:%s in %s: %s\n%s",
-                    m->probes[i].name, t->exe, strerror(-err), last_msg);
+            fprintf(stderr, "lucent-bpftrace: cannot attach to lucent:%s in %s: %s\n%s", m->probes[i].name,
+                    t->exe, strerror(-err), last_msg);
             lbt_detach(b);
             return err;
         }

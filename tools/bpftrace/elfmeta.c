@@ -101,8 +101,7 @@ static int add_tp(struct lbt_meta *m, const struct lu_tracepoint *tp)
 int lbt_meta_add(struct lbt_meta *m, const char *name, const char *cat, int kind, int nargs,
                  const char *const *arg_names, const uint8_t *arg_types)
 {
-    struct lu_tracepoint tp = {.kind = (uint8_t)kind, .nargs = (uint8_t)nargs, .name = name,
-                               .category = cat};
+    struct lu_tracepoint tp = {.kind = (uint8_t)kind, .nargs = (uint8_t)nargs, .name = name, .category = cat};
     for (int i = 0; i < nargs && i < LU_TRACE_MAX_ARGS; i++) {
         tp.arg_names[i] = arg_names[i];
         tp.arg_types[i] = arg_types[i];
@@ -115,7 +114,7 @@ struct raw_tps {
     uint8_t *bytes;
     uint64_t addr;
     size_t n;
-    const char **ident;   /* from lu_tp_<ident> symbols; NULL where unknown */
+    const char **ident; /* from lu_tp_<ident> symbols; NULL where unknown */
 };
 
 static void read_tps(const struct elf *e, struct raw_tps *r)
@@ -169,7 +168,9 @@ static int match(const struct lbt_meta *m, const struct raw_tps *r, const char *
         if (lbt_meta_str(m, (uint64_t)(uintptr_t)tp->name, tn, sizeof tn) <= 0)
             continue;
         snprintf(want, sizeof want, "%s%s", tn,
-                 tp->kind == LU_TRACE_BEGIN ? "_begin" : tp->kind == LU_TRACE_END ? "_end" : "");
+                 tp->kind == LU_TRACE_BEGIN ? "_begin"
+                 : tp->kind == LU_TRACE_END ? "_end"
+                                            : "");
         if (strcmp(want, name) == 0 || strcmp(tn, name) == 0)
             return (int)i;
     }
@@ -181,8 +182,7 @@ static int tp_for_probe(struct lbt_meta *m, const struct raw_tps *r, const char 
     int i = match(m, r, name);
     if (i < 0) {
         static const char *const argn[] = {"arg0", "arg1", "arg2", "arg3", "arg4"};
-        static const uint8_t u64s[] = {LU_TRACE_U64, LU_TRACE_U64, LU_TRACE_U64, LU_TRACE_U64,
-                                       LU_TRACE_U64};
+        static const uint8_t u64s[] = {LU_TRACE_U64, LU_TRACE_U64, LU_TRACE_U64, LU_TRACE_U64, LU_TRACE_U64};
         return lbt_meta_add(m, strdup(name), "usdt", LU_TRACE_INSTANT,
                             nargs < LU_TRACE_MAX_ARGS ? nargs : LU_TRACE_MAX_ARGS, argn, u64s);
     }
@@ -262,9 +262,8 @@ int lbt_meta_load(struct lbt_meta *m, const char *path)
     close(fd);
     struct elf e = {.d = m->elf_data, .n = got, .eh = m->elf_data};
     if (got < sizeof(Elf64_Ehdr) || memcmp(e.d, ELFMAG, SELFMAG) != 0 ||
-        e.eh->e_ident[EI_CLASS] != ELFCLASS64 || e.eh->e_machine != EM_X86_64 ||
-        e.eh->e_shoff > got || e.eh->e_shnum * sizeof(Elf64_Shdr) > got - e.eh->e_shoff ||
-        e.eh->e_shstrndx >= e.eh->e_shnum) {
+        e.eh->e_ident[EI_CLASS] != ELFCLASS64 || e.eh->e_machine != EM_X86_64 || e.eh->e_shoff > got ||
+        e.eh->e_shnum * sizeof(Elf64_Shdr) > got - e.eh->e_shoff || e.eh->e_shstrndx >= e.eh->e_shnum) {
         fprintf(stderr, "lucent-bpftrace: %s: not an x86_64 ELF executable\n", path);
         return -ENOEXEC;
     }
@@ -280,7 +279,8 @@ int lbt_meta_load(struct lbt_meta *m, const char *path)
     if (!m->nprobes) {
         fprintf(stderr,
                 "lucent-bpftrace: %s has no Lucent USDT probes (provider \"lucent\"): not a Lucent "
-                "hostbuild app, or built with -Dusdt=disabled or -Dtracing=false\n", path);
+                "hostbuild app, or built with -Dusdt=disabled or -Dtracing=false\n",
+                path);
         return -ENOENT;
     }
     /* where the first PT_LOAD sits, to turn a runtime address into a link-time one */

@@ -22,11 +22,11 @@ struct lbt_event {
     __u64 ts;   /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME, one clock for both kinds */
     __u32 kind; /* enum lbt_kind */
     __u32 cpu;
-    __u32 tid;  /* USDT: the thread that fired; SWITCH: prev */
-    __u32 id;   /* USDT: the probe's cookie (the tool's tracepoint index); SWITCH: next tid */
+    __u32 tid; /* USDT: the thread that fired; SWITCH: prev */
+    __u32 id;  /* USDT: the probe's cookie (the tool's tracepoint index); SWITCH: next tid */
     __u32 flags;
-    __u32 prev_state; /* SWITCH: prev's state (0 = still runnable, i.e. preempted) */
-    __u64 args[LBT_MAX_ARGS];   /* USDT arguments, as 64-bit integers */
+    __u32 prev_state;                  /* SWITCH: prev's state (0 = still runnable, i.e. preempted) */
+    __u64 args[LBT_MAX_ARGS];          /* USDT arguments, as 64-bit integers */
     char prev_comm[16], next_comm[16]; /* SWITCH: thread names, as the kernel knows them */
 };
 

@@ -26,21 +26,21 @@
 /* ---- target.c */
 struct lbt_target {
     pid_t pid;
-    bool child;          /* we started it (BINARY mode) */
-    int pidfd;           /* readable once it exits (PID mode); -1 if unsupported */
-    int go_fd;           /* child: write a byte to let it exec */
-    char exe[4096];      /* its executable, as a path this process can open */
-    char name[64];       /* comm of the main thread */
-    uint64_t base;       /* load bias of the executable; valid if base_known */
+    bool child;     /* we started it (BINARY mode) */
+    int pidfd;      /* readable once it exits (PID mode); -1 if unsupported */
+    int go_fd;      /* child: write a byte to let it exec */
+    char exe[4096]; /* its executable, as a path this process can open */
+    char name[64];  /* comm of the main thread */
+    uint64_t base;  /* load bias of the executable; valid if base_known */
     bool base_known;
     bool exited;
-    int status;          /* child: wait status once exited */
+    int status; /* child: wait status once exited */
 };
 int lbt_target_pid(struct lbt_target *t, pid_t pid);
 int lbt_target_spawn(struct lbt_target *t, const char *path, char **argv);
-int lbt_target_release(struct lbt_target *t);   /* child: exec now */
+int lbt_target_release(struct lbt_target *t); /* child: exec now */
 bool lbt_target_alive(struct lbt_target *t);
-void lbt_target_stop(struct lbt_target *t);     /* child: SIGTERM, then reap */
+void lbt_target_stop(struct lbt_target *t); /* child: SIGTERM, then reap */
 int lbt_target_read(struct lbt_target *t, uint64_t addr, void *buf, size_t len);
 int lbt_thread_name(struct lbt_target *t, uint32_t tid, char *buf, size_t len);
 void lbt_target_find_base(struct lbt_target *t, uint64_t first_load_vaddr);
@@ -48,15 +48,15 @@ int lbt_target_tids(struct lbt_target *t, uint32_t *tids, int max);
 
 /* ---- elfmeta.c */
 struct lbt_probe {
-    char name[64];          /* USDT name under provider "lucent" */
-    uint32_t tp;            /* index into lbt_meta.tps */
+    char name[64]; /* USDT name under provider "lucent" */
+    uint32_t tp;   /* index into lbt_meta.tps */
 };
 struct lbt_meta {
     struct lu_tracepoint tps[LBT_MAX_TPS + 8];
     unsigned ntps;
     struct lbt_probe *probes;
     unsigned nprobes;
-    void *elf_data;          /* the whole file, for strings after the target is gone */
+    void *elf_data; /* the whole file, for strings after the target is gone */
     size_t elf_len;
     uint64_t first_load_vaddr;
 };
@@ -72,7 +72,7 @@ struct probes_bpf;
 struct lbt_bpf {
     struct probes_bpf *skel;
     struct ring_buffer *rb;
-    const char *sched_how;   /* which sched_switch program attached, or NULL */
+    const char *sched_how; /* which sched_switch program attached, or NULL */
     unsigned usdt_links;
     struct bpf_link **links;
 };
@@ -83,7 +83,7 @@ uint64_t lbt_dropped(struct lbt_bpf *b);
  * wake-up (ring_buffer__poll, which never returns records submitted with
  * BPF_RB_NO_WAKEUP until a woken one arrives). Returns records or -errno. */
 int lbt_consume(struct lbt_bpf *b, int timeout_ms);
-void lbt_unlink(struct lbt_bpf *b);   /* no new events; the ring stays readable */
+void lbt_unlink(struct lbt_bpf *b); /* no new events; the ring stays readable */
 void lbt_detach(struct lbt_bpf *b);
 
 /* ---- out.c */
@@ -92,7 +92,7 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
 int lbt_out_event(struct lbt_out *o, const struct lbt_event *e);
 int lbt_out_drops(struct lbt_out *o, uint64_t total);
 int lbt_out_flush(struct lbt_out *o);
-int lbt_out_close(struct lbt_out *o);  /* ends open sched slices, flushes */
+int lbt_out_close(struct lbt_out *o); /* ends open sched slices, flushes */
 void lbt_out_counts(const struct lbt_out *o, uint64_t *app, uint64_t *sched, uint64_t *bytes);
 
 #endif

@@ -210,23 +210,31 @@ int main(int argc, char **argv)
 
     if (!strcmp(why, "exited")) {
         if (t.child && WIFSIGNALED(t.status))
-            fprintf(stderr, "lucent-bpftrace: %s was killed by signal %d (%s) mid-trace; the trace "
-                    "ends with its last event\n", t.name, WTERMSIG(t.status), strsignal(WTERMSIG(t.status)));
+            fprintf(stderr,
+                    "lucent-bpftrace: %s was killed by signal %d (%s) mid-trace; the trace "
+                    "ends with its last event\n",
+                    t.name, WTERMSIG(t.status), strsignal(WTERMSIG(t.status)));
         else if (t.child)
             fprintf(stderr, "lucent-bpftrace: %s exited with status %d\n", t.name, WEXITSTATUS(t.status));
         else
-            fprintf(stderr, "lucent-bpftrace: process %d (%s) exited; the trace ends with its last "
-                    "event\n", (int)t.pid, t.name);
+            fprintf(stderr,
+                    "lucent-bpftrace: process %d (%s) exited; the trace ends with its last "
+                    "event\n",
+                    (int)t.pid, t.name);
     } else if (!strcmp(why, "interrupted")) {
         fprintf(stderr, "lucent-bpftrace: %s; stopped\n", strsignal(stop_sig));
     }
     if (werr) {
-        fprintf(stderr, "lucent-bpftrace: writing %s: %s; it holds the whole packets written "
-                "before that\n", out_path, strerror(-werr));
+        fprintf(stderr,
+                "lucent-bpftrace: writing %s: %s; it holds the whole packets written "
+                "before that\n",
+                out_path, strerror(-werr));
         return 1;
     }
-    fprintf(stderr, "lucent-bpftrace: wrote %s: %llu app events, %llu sched events, %llu dropped, "
-            "%llu bytes\n", out_path, (unsigned long long)app, (unsigned long long)sched,
-            (unsigned long long)dropped, (unsigned long long)bytes);
+    fprintf(stderr,
+            "lucent-bpftrace: wrote %s: %llu app events, %llu sched events, %llu dropped, "
+            "%llu bytes\n",
+            out_path, (unsigned long long)app, (unsigned long long)sched, (unsigned long long)dropped,
+            (unsigned long long)bytes);
     return 0;
 }

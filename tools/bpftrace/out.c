@@ -34,9 +34,9 @@
 #define BUF_LEN (1 << 20)
 
 struct thr {
-    uint32_t tid;       /* 0: empty slot */
-    bool running;       /* a "running" slice is open */
-    bool described;     /* its thread track is out */
+    uint32_t tid;   /* 0: empty slot */
+    bool running;   /* a "running" slice is open */
+    bool described; /* its thread track is out */
     char name[16];
 };
 
@@ -47,7 +47,7 @@ struct lbt_out {
     struct lu_pf_env env;
     struct lu_pf_seq seq;
     struct lu_pf_buf buf;
-    int tp_on, tp_off;  /* the scheduler's tracepoints */
+    int tp_on, tp_off; /* the scheduler's tracepoints */
     uint64_t last_ts, app, sched, bytes, drops;
     struct thr thr[NTHR];
     uint8_t mem[BUF_LEN];
@@ -97,12 +97,12 @@ int lbt_out_flush(struct lbt_out *o)
 }
 
 /* Runs an encoder call; on a full buffer, writes it out and tries again. */
-#define EMIT(o, call)                                                                              \
-    ({                                                                                             \
-        int r_ = (call);                                                                           \
-        if (r_ == -ENOSPC && lbt_out_flush(o) == 0)                                                \
-            r_ = (call);                                                                           \
-        r_;                                                                                        \
+#define EMIT(o, call)                                                                                        \
+    ({                                                                                                       \
+        int r_ = (call);                                                                                     \
+        if (r_ == -ENOSPC && lbt_out_flush(o) == 0)                                                          \
+            r_ = (call);                                                                                     \
+        r_;                                                                                                  \
     })
 
 static struct thr *thread(struct lbt_out *o, uint32_t tid)
@@ -143,8 +143,7 @@ static void describe(struct lbt_out *o, struct thr *h, const char *name)
     h->described = true;
 }
 
-static int emit(struct lbt_out *o, uint32_t id, uint32_t tid, uint64_t ts, const uint64_t *args,
-                int nargs)
+static int emit(struct lbt_out *o, uint32_t id, uint32_t tid, uint64_t ts, const uint64_t *args, int nargs)
 {
     struct lu_trace_rec rec = {.ts = ts, .id = id, .tid = tid};
     for (int i = 0; i < nargs && i < LU_TRACE_MAX_ARGS; i++)
@@ -228,8 +227,11 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
         errno = e;
         return NULL;
     }
-    o->env = (struct lu_pf_env){.pid = (uint32_t)t->pid, .process_name = t->name,
-                                .tracepoint = tracepoint, .read_str = read_str, .ctx = o};
+    o->env = (struct lu_pf_env){.pid = (uint32_t)t->pid,
+                                .process_name = t->name,
+                                .tracepoint = tracepoint,
+                                .read_str = read_str,
+                                .ctx = o};
     lu_pf_buf_init(&o->buf, o->mem, sizeof o->mem);
     lu_pf_seq_reset(&o->seq, 1);
     struct timespec now;
@@ -241,8 +243,8 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
                         "lucent-bpftrace drops (BPF ring buffer full)");
     for (unsigned i = 0; i < m->ntps; i++)
         if (m->tps[i].kind == LU_TRACE_COUNTER)
-            EMIT(o, lu_pf_counter_track(&o->buf, o->seq.id, LU_PF_UUID_COUNTER(m->tps[i].id),
-                                        m->tps[i].name));
+            EMIT(o,
+                 lu_pf_counter_track(&o->buf, o->seq.id, LU_PF_UUID_COUNTER(m->tps[i].id), m->tps[i].name));
     if (lbt_out_flush(o) < 0) {
         int e = errno;
         close(o->fd);

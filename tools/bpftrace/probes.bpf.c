@@ -24,9 +24,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 target_tgid;  /* set before load */
-const volatile __u32 wakeup;       /* 1: wake the reader on each record */
-__u64 dropped;                     /* records the full ring refused */
+const volatile __u32 target_tgid; /* set before load */
+const volatile __u32 wakeup;      /* 1: wake the reader on each record */
+__u64 dropped;                    /* records the full ring refused */
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -80,8 +80,7 @@ int lucent_usdt(struct pt_regs *ctx)
     return 0;
 }
 
-static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next,
-                                     __u32 prev_state)
+static __always_inline int on_switch(struct task_struct *prev, struct task_struct *next, __u32 prev_state)
 {
     __u32 ptgid = BPF_CORE_READ(prev, tgid), ntgid = BPF_CORE_READ(next, tgid);
     __u32 flags = (ptgid == target_tgid ? LBT_PREV_OURS : 0) | (ntgid == target_tgid ? LBT_NEXT_OURS : 0);
