@@ -12,11 +12,33 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from metricslib import App, Channel, http_get, lulib, poll, sample  # noqa: E402
 
-if lulib.BUILD == 'image' and not os.environ.get('LUCENT_RUN_KNOWN_BROKEN'):
-    print('SKIP: image: known bug, issue G open: the image scrape test fails over virtio-console (set LUCENT_RUN_KNOWN_BROKEN=1 to run)')
-    sys.exit(77)
-
 TIMEOUT_MS = 1000
+
+# Known bug (image only, kernel/drivers/chan_virtio.c; docs/metrics.md "Known
+# problems"): when a host peer connects right after the last one left, and
+# its request reaches the guest before the guest has handled the departure,
+# the driver hands the request to the old peer and the reply is dropped.
+# Until that is fixed, image connections made right after another one start
+# with a ping handshake (retried), and the one check that cannot be made
+# that way runs only with LUCENT_RUN_KNOWN_BROKEN=1.
+RECONNECT_BUG = lulib.BUILD == 'image' and not os.environ.get('LUCENT_RUN_KNOWN_BROKEN')
+
+
+def channel(path):
+    """A connection to lucent.metrics that the guest is known to serve."""
+    if not RECONNECT_BUG:
+        return Channel(path)
+    for _ in range(6):
+        ch = Channel(path, timeout=3)
+        try:
+            ch.send(b'ping 424242\n')
+            if ch.read_reply() == ('ok', 424242, 'pong\n'):
+                ch.s.settimeout(10)
+                return ch
+        except (OSError, ValueError):
+            pass
+        ch.close()
+    lulib.check(False, 'the guest answers a ping on a fresh connection within 6 tries')
 
 
 def raw_http(port, data):
@@ -79,21 +101,29 @@ def main():
         lulib.check(http_get(url)[0] == 200, 'the bridge still serves after malformed HTTP')
 
         # garbage on the guest's channel: error replies, and the guest lives on
-        ch = Channel(app.socket('lucent.metrics'))
+        ch = channel(app.socket('lucent.metrics'))
         ch.send(b'\x00\xff\xfe garbage\n' + b'A' * 5000 + b'\nmetrics 99999999999\nping 5\n')
         replies = [ch.read_reply() for _ in range(4)]
         lulib.check([r[0] for r in replies] == ['err', 'err', 'err', 'ok'] and replies[3][1:] == (5, 'pong\n'),
                     f'garbage gets error replies, then a ping is answered ({[r[2].strip() for r in replies]})')
         ch.send(b'half a requ')
         ch.close()  # leaves mid-line
-        ch = Channel(app.socket('lucent.metrics'))
+        if RECONNECT_BUG:
+            print('SKIP check: image: the next peer starts clean after a peer left mid-line (known bug in '
+                  'kernel/drivers/chan_virtio.c, see the top of this file; LUCENT_RUN_KNOWN_BROKEN=1 runs it)')
+        ch = channel(app.socket('lucent.metrics'))
         ch.send(b'metrics 7\n')
         status, seq, text = ch.read_reply()
         lulib.check(status == 'ok' and seq == 7 and '# TYPE lucent_uptime_seconds gauge' in text,
                     'the next peer starts clean and gets an exposition')
         ch.close()
-        body = http_get(url)[2]
-        lulib.check(sample(body, 'lucent_bridge_guest_up') == 1, 'the bridge still reaches the guest')
+        if RECONNECT_BUG:  # the bridge's connection follows ours at once: the same bug, so retry
+            poll('the bridge still reaches the guest',
+                 lambda: sample(http_get(url)[2], 'lucent_bridge_guest_up') == 1, 10)
+            lulib.check(True, 'the bridge still reaches the guest (after retries)')
+        else:
+            body = http_get(url)[2]
+            lulib.check(sample(body, 'lucent_bridge_guest_up') == 1, 'the bridge still reaches the guest')
 
         # a paused guest: the scrape returns within the timeout and says so
         pid = app.guest_pid()
