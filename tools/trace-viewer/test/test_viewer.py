@@ -30,6 +30,8 @@ from viewerlib import (ARTIFACTS, BUILD, BUILD_DIR, HERE, LAUNCHER, VIEWER, Serv
 
 if BUILD != 'host':
     skip('the viewer is a host tool: tested in the host build')
+# meson's timeout sends SIGTERM: run the finally blocks (httpd, QEMU, servers)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 need_browser()
 os.makedirs(ARTIFACTS, exist_ok=True)
 tmp = tempfile.mkdtemp(prefix='lucent-viewer-')
@@ -203,7 +205,7 @@ def recorded():
     jobs.append({'mode': 'bad', 'url': servers[-1].url, 'expect': 'stopped in the middle of a packet', 'events': 1000,
                  'shot': os.path.join(ARTIFACTS, 'viewer-cut.png')})
     try:
-        e2e(jobs, timeout=400)
+        e2e(jobs, timeout=240)
     finally:
         for s in servers:
             s.close()
@@ -216,6 +218,9 @@ def live(kind):
         image = os.path.join(os.path.dirname(BUILD_DIR), 'image', 'httpd')
         if not os.path.isfile(image):
             skip(f'no image build next to this one ({image} is not built): ninja -C build-NAME/image httpd')
+        with open(image, 'rb') as f:
+            if SLICE.encode() not in f.read():
+                skip(f'{image} predates the {SLICE} tracepoint: rebuild it (ninja -C build-NAME/image httpd)')
     else:
         program('httpd')
     run_dir = os.path.join(tmp, 'run')
@@ -233,7 +238,7 @@ def live(kind):
             send('STOPPED')
     try:
         e2e([{'mode': 'live', 'url': s.url, 'slice': SLICE, 'batches': batches,
-              'shot': os.path.join(ARTIFACTS, f'viewer-live-{kind}.png')}], timeout=400, on_line=driver)
+              'shot': os.path.join(ARTIFACTS, f'viewer-live-{kind}.png')}], timeout=240, on_line=driver)
     finally:
         if hasattr(app, 'proc'):
             app.stop()
@@ -250,7 +255,7 @@ def big():
     s = Serve(f)
     try:
         e2e([{'mode': 'big', 'url': s.url, 'events': 1000000, 'firstMs': 20000, 'panMs': 16,
-              'shot': os.path.join(ARTIFACTS, 'viewer-1m.png')}], timeout=300)
+              'shot': os.path.join(ARTIFACTS, 'viewer-1m.png')}], timeout=240)
     finally:
         s.close()
         os.unlink(f)
