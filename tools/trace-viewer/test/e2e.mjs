@@ -179,6 +179,33 @@ async function file(page, o) {
   check(v1[1] - v1[0] < v0[1] - v0[0], 'W zooms in');
   check(v2[0] > v1[0] && Math.abs((v2[1] - v2[0]) - (v1[1] - v1[0])) < 1e-6 * (v1[1] - v1[0]) + 1, 'D pans right');
   check(v3[1] - v3[0] > v2[1] - v2[0] && v3[0] < v2[0], 'S zooms out, A pans left');
+  // the mouse: drag pans, Ctrl+wheel zooms
+  const box = await page.locator('#canvas').boundingBox();
+  const m0 = await page.evaluate(() => [window.lucentViewer.t0, window.lucentViewer.t1]);
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.up();
+  const m1 = await page.evaluate(() => [window.lucentViewer.t0, window.lucentViewer.t1]);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -300);
+  await page.keyboard.up('Control');
+  await page.waitForTimeout(100);
+  const m2 = await page.evaluate(() => [window.lucentViewer.t0, window.lucentViewer.t1]);
+  check(m1[0] > m0[0] && m2[1] - m2[0] < m1[1] - m1[0], 'dragging pans and Ctrl+wheel zooms');
+  // the summary sorts by a column; a row click searches its name
+  await page.click('#summary-table th[data-key="max"]');
+  const maxes = await page.$$eval('#summary-table tbody tr', (rs) => rs.map((r) => r.children[4].textContent));
+  check(await page.$eval('#summary-table th[data-key="max"]', (th) => th.classList.contains('sorted')),
+    `the summary sorts by max (${maxes.slice(0, 3).join(', ')}…)`);
+  await page.click(`#summary-table tr[data-name="${o.slice}"]`);
+  check((await page.inputValue('#search')) === o.slice, 'a summary row click searches its name');
+  if (o.instant) {
+    const r = await summaryRow(page, o.instant);
+    check(r && r.instants === o.count, `${r && r.instants} "${o.instant}" instant events (one per request)`);
+    const di = await clickSlice(page, o.instant, 0);
+    check(di.name === o.instant && /instant/.test(di.dur), `clicking an instant shows "${di.dur.trim()}"`);
+  }
   const drops = await page.textContent('#drops');
   if (o.drops !== undefined) check(drops.includes(String(o.drops)), `the drop indicator says "${drops}"`);
   const note = await page.textContent('#perfetto-note');

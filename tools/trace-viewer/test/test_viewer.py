@@ -163,6 +163,7 @@ def recorded():
     servers.append(Serve(gen))
     jobs.append({'mode': 'file', 'url': servers[-1].url, 'slice': 'request', 'count': reqs,
                  'args': ['method', 'path', 'status'], 'threads': 3, 'irq': True, 'counter': True, 'cpu': True,
+                 'instant': 'accept',
                  'drops': 15, 'shot': os.path.join(ARTIFACTS, 'viewer-requests.png')})
 
     # 3. a file dropped on an empty viewer, and bad input
