@@ -283,3 +283,32 @@ test('ftrace sched_switch and irq events become CPU and irq tracks; unknown pack
   const httpd = s.name.indexOf(m.strings.indexOf('httpd'));
   assert.deepEqual(d.args(s.begin[httpd]), [{ name: 'pid', value: 7 }]);
 });
+
+test('compact sched bundles: switches from parallel arrays, delta timestamps, interned names', () => {
+  // packed fields are a length-delimited run of varints: build them by hand
+  const packed = (vals) => {
+    const b = pb(vals.map((v) => [1, v])); // field 1 varints: strip each tag byte
+    const out = [];
+    for (let i = 0; i < b.length; ) {
+      i++; // the tag
+      do out.push(b[i]); while (b[i++] & 0x80);
+    }
+    return out;
+  };
+  const lenField = (num, bytes) => [num * 8 + 2, bytes.length, ...bytes];
+  const cs = Uint8Array.from([
+    ...pb([[5, 'swapper'], [5, 'httpd'], [5, 'drain']]),
+    ...lenField(1, packed([1000, 500, 700])), // 1000, 1500, 2200
+    ...lenField(3, packed([7, 9, 0])),
+    ...lenField(6, packed([1, 2, 0])),
+  ]);
+  const bundle = Uint8Array.from([...pb([[1, 1]]), ...lenField(4, [...cs])]);
+  const packet = Uint8Array.from(lenField(1, [...bundle]));
+  const bytes = Uint8Array.from(lenField(1, [...packet]));
+  const { m } = decode(bytes);
+  assert.equal(m.stats.malformed, 0);
+  const s = m.slices;
+  const got = [];
+  for (let i = 0; i < s.n; i++) got.push([m.tracks[s.track[i]].name, m.strings[s.name[i]], s.ts[i], s.dur[i]]);
+  assert.deepEqual(got, [['CPU 1', 'httpd', 1000, 500], ['CPU 1', 'drain', 1500, 700]]);
+});

@@ -7,7 +7,8 @@
 //   sequence_flags (13), incremental_state_cleared (41),
 //   previous_packet_dropped (42), track_event (11), interned_data (12),
 //   track_descriptor (60), clock_snapshot (6), trace_packet_defaults (59:
-//   the sequence's default track_uuid), ftrace_events (1: sched_switch and
+//   the sequence's default track_uuid), ftrace_events (1: sched_switch, full or
+//   compact_sched, and
 //   irq_handler_entry/exit, as slices on per-CPU "CPU N" and "irq (cpu N)"
 //   tracks: a sched_switch ends the CPU's running slice and starts one named
 //   after the next task, none for the idle task, pid 0);
@@ -683,24 +684,33 @@ export class Decoder {
     return i;
   }
 
+  // A sched_switch on @cpu to task @pid (0: idle) named @name.
+  sched(cpu, ts, pid, name, ref) {
+    const tr = this.cpuTrack(cpu, false);
+    if (this.cpuRunning.get(cpu)) this.ev.push(ts, EV_END, tr, 0, 0, 0, ref, 0);
+    const run = pid !== 0;
+    this.cpuRunning.set(cpu, run);
+    if (run) this.ev.push(ts, EV_BEGIN, tr, this.str(name || `pid ${pid}`), this.str('sched'), 0, ref, pid);
+  }
+
   // FtraceEventBundle: cpu (1), event (2: FtraceEvent timestamp 1, pid 2,
-  // sched_switch 4, irq_handler_entry 36, irq_handler_exit 37). Other
-  // events (and compact_sched) are counted and skipped.
+  // sched_switch 4, irq_handler_entry 36, irq_handler_exit 37),
+  // compact_sched (4: its switches). Other events are counted and skipped.
   decodeFtrace(start, end, ref) {
     P = start;
     let cpu = 0;
     const evs = [];
+    let cs = -1;
+    let csEnd = 0;
     while (P < end) {
       const tag = rv();
       if (tag === 8) cpu = rv();
-      else if (tag === 18) {
+      else if (tag === 18 || tag === 34) {
         const len = rv();
-        evs.push(P, P + len);
+        if (tag === 18) evs.push(P, P + len);
+        else (cs = P), (csEnd = P + len);
         P += len;
-      } else {
-        if (tag === 34) this.ftraceOther++; // compact_sched
-        skip(tag & 7);
-      }
+      } else skip(tag & 7);
     }
     if (P !== end) throw new BadData('an ftrace bundle runs past its end');
     for (let k = 0; k < evs.length; k += 2) {
@@ -737,17 +747,47 @@ export class Decoder {
         else if (what === 36 && tag === 18) name = rstr(); // name (2)
         else skip(tag & 7);
       }
-      if (what === 4) {
-        const tr = this.cpuTrack(cpu, false);
-        if (this.cpuRunning.get(cpu)) this.ev.push(ts, EV_END, tr, 0, 0, 0, ref, 0);
-        const run = num !== 0; // pid 0: the CPU goes idle
-        this.cpuRunning.set(cpu, run);
-        if (run) this.ev.push(ts, EV_BEGIN, tr, this.str(name || `pid ${num}`), this.str('sched'), 0, ref, num);
-      } else {
+      if (what === 4) this.sched(cpu, ts, num, name, ref);
+      else {
         const tr = this.cpuTrack(cpu, true);
         if (what === 36) this.ev.push(ts, EV_BEGIN, tr, this.str(name || `irq ${num}`), this.str('irq'), 0, ref, num);
         else this.ev.push(ts, EV_END, tr, 0, 0, 0, ref, 0);
       }
+    }
+    if (cs >= 0) this.decodeCompactSched(cs, csEnd, cpu, ref);
+  }
+
+  // CompactSched: the bundle's switches as parallel arrays (packed or not),
+  // timestamps delta-encoded, names through the bundle's intern table.
+  decodeCompactSched(start, end, cpu, ref) {
+    P = start;
+    const table = [];
+    const ts = [];
+    const pid = [];
+    const comm = [];
+    const rep = (tag, out, signed) => {
+      if ((tag & 7) === 2) {
+        const e = rv() + P;
+        while (P < e) out.push(signed ? rvs() : rv());
+      } else out.push(signed ? rvs() : rv());
+    };
+    while (P < end) {
+      const tag = rv();
+      const f = tag >>> 3;
+      if (f === 5 && (tag & 7) === 2) table.push(rstr());
+      else if (f === 1) rep(tag, ts, false);
+      else if (f === 3) rep(tag, pid, true);
+      else if (f === 6) rep(tag, comm, false);
+      else {
+        if (f >= 7 && f <= 12) this.ftraceOther++; // sched_waking: not shown
+        skip(tag & 7);
+      }
+    }
+    if (P !== end) throw new BadData('a compact sched bundle runs past its end');
+    let t = 0;
+    for (let k = 0; k < ts.length; k++) {
+      t += ts[k];
+      this.sched(cpu, t, pid[k] ?? 0, table[comm[k]] ?? '', ref);
     }
   }
 
