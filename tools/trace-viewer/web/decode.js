@@ -7,11 +7,11 @@
 //   sequence_flags (13), incremental_state_cleared (41),
 //   previous_packet_dropped (42), track_event (11), interned_data (12),
 //   track_descriptor (60), clock_snapshot (6), trace_packet_defaults (59:
-//   the sequence's default track_uuid), ftrace_events (1: sched_switch, full or
-//   compact_sched, and
-//   irq_handler_entry/exit, as slices on per-CPU "CPU N" and "irq (cpu N)"
-//   tracks: a sched_switch ends the CPU's running slice and starts one named
-//   after the next task, none for the idle task, pid 0);
+//   the sequence's default track_uuid), ftrace_events (1: sched_switch,
+//   full or compact_sched, and irq_handler_entry/exit, as slices on
+//   per-CPU "CPU N" and "irq (cpu N)" tracks: a sched_switch ends the CPU's
+//   running slice and starts one named after the next task, none for the
+//   idle task, pid 0);
 //   TrackEvent type, track_uuid, name/name_iid, categories/category_iids,
 //   counter values, debug annotations (decoded lazily, on click);
 //   InternedData event names, categories, annotation names and string values;
