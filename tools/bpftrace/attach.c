@@ -162,6 +162,11 @@ uint64_t lbt_dropped(struct lbt_bpf *b)
     return b->skel ? __atomic_load_n(&b->skel->bss->dropped, __ATOMIC_RELAXED) : 0;
 }
 
+uint64_t lbt_code_start(struct lbt_bpf *b)
+{
+    return b->skel ? __atomic_load_n(&b->skel->bss->code_start, __ATOMIC_RELAXED) : 0;
+}
+
 void lbt_unlink(struct lbt_bpf *b)
 {
     unsigned n = (b->sched_how ? 1 : 0) + b->usdt_links;

@@ -288,8 +288,10 @@ int lbt_meta_load(struct lbt_meta *m, const char *path)
     bool ph_ok = e.eh->e_phoff < got && e.eh->e_phnum * sizeof *ph <= got - e.eh->e_phoff;
     for (unsigned i = 0; ph_ok && i < e.eh->e_phnum; i++)
         if (ph[i].p_type == PT_LOAD) {
-            m->first_load_vaddr = ph[i].p_vaddr & ~0xfffULL;
-            break;
+            if (!m->first_load_vaddr)
+                m->first_load_vaddr = ph[i].p_vaddr & ~0xfffULL;
+            if ((ph[i].p_flags & PF_X) && (!m->first_exec_vaddr || ph[i].p_vaddr < m->first_exec_vaddr))
+                m->first_exec_vaddr = ph[i].p_vaddr;
         }
     return 0;
 }

@@ -59,6 +59,7 @@ struct lbt_meta {
     void *elf_data; /* the whole file, for strings after the target is gone */
     size_t elf_len;
     uint64_t first_load_vaddr;
+    uint64_t first_exec_vaddr; /* lowest executable PT_LOAD: mm->start_code minus the load bias */
 };
 int lbt_meta_load(struct lbt_meta *m, const char *path);
 /* a string at link-time address @vaddr, from the file: length or -errno */
@@ -79,6 +80,7 @@ struct lbt_bpf {
 int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool wakeup,
                int (*on_event)(void *ctx, void *data, size_t len), void *ctx);
 uint64_t lbt_dropped(struct lbt_bpf *b);
+uint64_t lbt_code_start(struct lbt_bpf *b); /* the target's mm->start_code, 0 until its first probe */
 /* timeout_ms 0: take what is there (ring_buffer__consume); else wait for a
  * wake-up (ring_buffer__poll, which never returns records submitted with
  * BPF_RB_NO_WAKEUP until a woken one arrives). Returns records or -errno. */

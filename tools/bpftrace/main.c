@@ -59,6 +59,9 @@ static double now_s(void)
 
 struct run {
     struct lbt_out *out;
+    struct lbt_target *t;
+    struct lbt_meta *m;
+    struct lbt_bpf *b;
     int err;
 };
 
@@ -67,6 +70,12 @@ static int on_event(void *ctx, void *data, size_t len)
     struct run *r = ctx;
     if (len < sizeof(struct lbt_event) || !r->out)
         return 0;
+    if (!r->t->base_known && lbt_code_start(r->b)) {
+        /* where the executable is loaded, as the BPF side saw it: good
+         * even when the process exited before /proc could be read */
+        r->t->base = lbt_code_start(r->b) - r->m->first_exec_vaddr;
+        r->t->base_known = true;
+    }
     int e = lbt_out_event(r->out, data);
     if (e == -EIO || e == -ENOSPC || e == -EFBIG || e == -EPIPE) {
         r->err = e;
@@ -131,7 +140,7 @@ int main(int argc, char **argv)
     static struct lbt_target t;
     static struct lbt_meta m;
     struct lbt_bpf b;
-    struct run run = {0};
+    struct run run = {.t = &t, .m = &m, .b = &b};
     int err;
     if (all_digits(target)) {
         err = lbt_target_pid(&t, (pid_t)strtol(target, NULL, 10));

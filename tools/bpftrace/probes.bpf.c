@@ -27,6 +27,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_tgid; /* set before load */
 const volatile __u32 wakeup;      /* 1: wake the reader on each record */
 __u64 dropped;                    /* records the full ring refused */
+__u64 code_start;                 /* the target's mm->start_code (its load address), for strings read
+                                      from the file once it has exited */
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -62,6 +64,10 @@ int lucent_usdt(struct pt_regs *ctx)
     struct lbt_event *e = reserve();
     if (!e)
         return 0;
+    if (!code_start) {
+        struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+        code_start = BPF_CORE_READ(task, mm, start_code);
+    }
     e->ts = bpf_ktime_get_boot_ns();
     e->kind = LBT_USDT;
     e->cpu = bpf_get_smp_processor_id();

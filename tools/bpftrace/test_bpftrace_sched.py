@@ -38,12 +38,16 @@ for mode in ('tp_btf', 'raw_tp', 'tp'):
         "select count(*) from slice s join thread_track tt on s.track_id = tt.id join thread using(utid) "
         "where s.name = 'work' and not exists (select 1 from slice r join track t on r.track_id = t.id "
         "where r.name = 'running' and t.name = 'tid ' || thread.tid || ' on CPU' "
-        "and r.ts <= s.ts and s.ts <= r.ts + r.dur)")
+        "and r.ts <= s.ts and s.ts <= r.ts + r.dur)",
+        "select count(*) from slice s join args a using(arg_set_id) where s.name = 'work' "
+        "and a.key = 'debug.who' and a.string_value in ('worker-1', 'worker-2')")
     print(text[-1500:])
     check(ok, f'{mode}: the trace validates')
     check(one(rows[0]) == 2 * N, f'{mode}: {2 * N} work slices (got {one(rows[0])})')
     check(one(rows[1]) > 0, f'{mode}: {one(rows[1])} running slices')
     check(one(rows[2]) == 0, f'{mode}: no negative durations')
+    # read from the process, or from the file once it has exited
+    check(one(rows[4]) == 2 * N, f'{mode}: string arguments on every work slice ({one(rows[4])})')
     if mode != 'tp':
         # the classic tracepoint learns a new thread at its first switch-out, so
         # a thread's first stretch on a CPU may be missing there
