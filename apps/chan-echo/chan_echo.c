@@ -43,11 +43,17 @@ static int echo(struct lu_chan *ch, unsigned long long limit, double idle_s)
 {
     unsigned long long total = 0;
     while (!limit || total < limit) {
-        /* HANGUP too: when an echo write found the peer gone, the read
-         * below reports it at once rather than after the idle time. */
-        if (idle_s > 0 && !lu_chan_wait(ch, LU_CHAN_READABLE | LU_CHAN_HANGUP, (int64_t)(idle_s * 1e9))) {
-            printf("chan-echo: idle for %g s, stopping\n", idle_s);
-            break;
+        if (idle_s > 0) {
+            /* READABLE covers the -EPIPE a read owes for a peer that left.
+             * A bare HANGUP is the same departure, which that read reports
+             * (or already did): wait on rather than block in a read. */
+            int ev = lu_chan_wait(ch, LU_CHAN_READABLE, (int64_t)(idle_s * 1e9));
+            if (!ev) {
+                printf("chan-echo: idle for %g s, stopping\n", idle_s);
+                break;
+            }
+            if (!(ev & LU_CHAN_READABLE))
+                continue;
         }
         ssize_t n = lu_chan_read(ch, buf, sizeof buf, 0);
         if (n == -EPIPE) {

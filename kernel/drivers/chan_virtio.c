@@ -40,7 +40,7 @@ static int lock(struct vcon *d, unsigned flags)
 static void unlock(struct vcon *d, int held)
 {
     if (held > 0)
-        kmutex_unlock(&d->lock);
+        vcon_unlock(d);
 }
 
 /* Waits, without the lock, until the device signals anything after event
@@ -74,15 +74,15 @@ void chan_collect(struct lu_chan *ch)
         ch->rx_fifo_len[at] = (uint16_t)(len < VCON_BUF_SIZE ? len : VCON_BUF_SIZE);
         ch->rx_count++;
         ch->stats.bytes_in += ch->rx_fifo_len[at];
+        ch->rx_bytes_at[ch->rx.last_used % 64] = ch->stats.bytes_in;
     }
     while ((p = virtq_get(&ch->tx, NULL)))
         ch->tx_free[ch->ntx_free++] = (uint16_t)((p - ch->tx_mem) / VCON_TX_BUF_SIZE);
 }
 
-/* The device sends a peer's bytes before it reports the peer gone, so
- * after collecting, everything up to bytes_in came from the old peer:
- * readers get those, then -EPIPE once, then the next peer's bytes. */
-void chan_host_closed(struct lu_chan *ch)
+/* Readers get the old peer's bytes (those before @rx_end in the receive
+ * queue), then -EPIPE once, then the next peer's bytes. */
+void chan_host_closed(struct lu_chan *ch, int rx_end)
 {
     if (!ch->host_open) {
         ch->open_pending = false; /* came and went unseen */
@@ -91,7 +91,10 @@ void chan_host_closed(struct lu_chan *ch)
     chan_collect(ch);
     ch->host_open = false;
     ch->hup_read = ch->hup_wait = true;
-    ch->hup_mark = ch->stats.bytes_in;
+    uint16_t behind = (uint16_t)(ch->rx.last_used - (uint16_t)rx_end);
+    /* Unknown, or further back than we remember (cannot happen with 16
+     * buffers posted): count all that came as the old peer's. */
+    ch->hup_mark = rx_end < 0 || behind >= 64 ? ch->stats.bytes_in : ch->rx_bytes_at[(uint16_t)rx_end % 64];
     ch->stats.disconnects++;
 }
 
@@ -310,4 +313,30 @@ void lu_chan_get_stats(struct lu_chan *ch, struct lu_chan_stats *out)
     collect(ch);
     *out = ch->stats;
     unlock(ch->dev, held);
+}
+
+/* At exit (kernel_exit): a write returns once its bytes are queued, and
+ * QEMU forwards them to the peer's socket when it takes the buffers; a VM
+ * that stops first loses them. So wait, up to 2 s in all, until every
+ * connected port has its transmit buffers back. */
+void exit_drain_hook(void)
+{
+    struct vcon *d = vcon_running();
+    if (!d)
+        return;
+    uint64_t deadline = lu_plat_now_ns() + 2000000000ULL;
+    int held = lock(d, 0);
+    for (uint32_t i = 0; i < d->nports; i++) {
+        struct lu_chan *ch = &d->port[i];
+        for (;;) {
+            uint64_t seen = d->events;
+            if (!ch->opened)
+                break;
+            collect(ch);
+            if (!ch->host_open || ch->ntx_free == ch->ntx_total || lu_plat_now_ns() >= deadline)
+                break;
+            held = block(d, held, seen, deadline);
+        }
+    }
+    unlock(d, held);
 }

@@ -61,12 +61,49 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci);
 /* Queue numbers in multiport mode: port 0 uses 0/1, control 2/3, port n 2n+2/2n+3. */
 static uint16_t rx_queue(uint32_t port) { return (uint16_t)(port == 0 ? 0 : 2 * port + 2); }
 
-/* Runs with interrupts off: no lock, only the event count and a wake-up. */
+/* Runs with interrupts off. Control messages are handled now, in the
+ * order the device sent them relative to data: QEMU sends a peer's close,
+ * then (main-loop iterations later) accepts the next peer and forwards its
+ * bytes. Handled later, by whichever thread next calls in, the close could
+ * find the new peer's bytes already received and count them as the old
+ * peer's, and a reader would drop them. When a thread holds the lock (it
+ * is this CPU's interrupted thread, so we cannot wait for it) the holder
+ * does it as it unlocks. */
+static void take_snapshot(struct vcon *d, struct vcon_snap *s)
+{
+    s->cin_before = d->cin.used->idx;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (uint32_t i = 0; i < d->nports; i++)
+        s->rx[i] = d->port[i].rx.size ? d->port[i].rx.used->idx : 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->cin_after = d->cin.used->idx;
+}
+
 static void vcon_irq(void *arg)
 {
     struct vcon *d = arg;
     d->events++;
+    if (d->ready) {
+        take_snapshot(d, &d->snap[d->nsnap++ % VCON_SNAPS]);
+        if (kmutex_trylock(&d->lock) == 0) {
+            vcon_poll_control(d);
+            kmutex_unlock(&d->lock);
+        } else {
+            d->ctrl_pending = true;
+        }
+    }
     sched_wake_all(&d->waiters);
+}
+
+void vcon_unlock(struct vcon *d)
+{
+    unsigned long f = irq_save(); /* no interrupt between the check and the unlock */
+    if (d->ctrl_pending) {
+        d->ctrl_pending = false;
+        vcon_poll_control(d);
+    }
+    kmutex_unlock(&d->lock);
+    irq_restore(f);
 }
 
 void vcon_queue_irq(struct vcon *d, struct virtq *q)
@@ -100,7 +137,60 @@ static void cin_post(struct vcon *d, uint8_t *buf)
     virtq_add(&d->cin, &b, 1, buf);
 }
 
-static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra, uint32_t extra_len)
+/* Position of the first pending control message after @from that says
+ * a peer connected to @port, or -1 when none has arrived yet. */
+static int next_open(struct vcon *d, uint16_t from, uint32_t port)
+{
+    for (uint16_t i = from; i != d->cin.used->idx; i++) {
+        const struct vcon_ctrl *m = d->cin.cookie[d->cin.used->ring[i & (d->cin.size - 1)].id];
+        if (m && m->id == port && m->event == VCON_PORT_OPEN && m->value)
+            return i;
+    }
+    return -1;
+}
+
+static bool before(uint16_t a, uint16_t b) { return (int16_t)(a - b) < 0; }
+
+/*
+ * Where, in @port's receive queue, the bytes of a peer whose close is the
+ * control message at position @k end. The device forwards a peer's bytes,
+ * then reports its close, then (when the next peer connects) its open,
+ * then that peer's bytes. Each snapshot reads the control index, the
+ * receive indexes, then the control index again (interrupts take one, and
+ * @now is one taken just before this batch). So:
+ *  - a snapshot whose first read shows the close, and whose second read
+ *    does not yet show the next open, has all the old peer's bytes below
+ *    its receive index and none of the new one's: the exact end;
+ *  - one whose second read does not show the close yet has only the old
+ *    peer's bytes below its receive index.
+ * When the next peer was so quick that no snapshot fell between the close
+ * and its open (a peer queued behind the old one with bytes already sent:
+ * QEMU accepts it and forwards them within one main-loop turn), the bytes
+ * after the last such "only old" index could be either peer's. They are
+ * given to the new peer: it is there to be answered; the old one is gone.
+ * Returns -1 when the history is too short to say.
+ */
+static int vcon_rx_boundary(struct vcon *d, uint32_t port, uint16_t k, const struct vcon_snap *now)
+{
+    int open = next_open(d, (uint16_t)(k + 1), port);
+    unsigned long f = irq_save(); /* the handler writes the ring */
+    int only_old = -1, end = -1;
+    uint32_t first = d->nsnap > VCON_SNAPS ? d->nsnap - VCON_SNAPS : 0;
+    for (uint32_t i = first; i <= d->nsnap; i++) {
+        const struct vcon_snap *s = i < d->nsnap ? &d->snap[i % VCON_SNAPS] : now;
+        if (!before(k, s->cin_after)) {
+            only_old = s->rx[port];
+        } else if (before(k, s->cin_before)) {
+            end = open < 0 || !before((uint16_t)open, s->cin_after) ? s->rx[port] : only_old;
+            break;
+        }
+    }
+    irq_restore(f);
+    return end;
+}
+
+static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra, uint32_t extra_len,
+                   uint16_t k, const struct vcon_snap *now)
 {
     if (m->event == VCON_PORT_ADD && m->id >= d->nports) {
         ctrl_send(d, m->id, VCON_PORT_READY, 0); /* beyond what we track: refuse it */
@@ -116,7 +206,7 @@ static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra,
         break;
     case VCON_PORT_REMOVE:
         ch->added = ch->named = false;
-        chan_host_closed(ch);
+        chan_host_closed(ch, vcon_rx_boundary(d, m->id, k, now));
         break;
     case VCON_PORT_NAME: {
         uint32_t n = extra_len < VCON_NAME_MAX - 1 ? extra_len : VCON_NAME_MAX - 1;
@@ -130,8 +220,8 @@ static void handle(struct vcon *d, const struct vcon_ctrl *m, const char *extra,
         klog_debug("virtio-console: port %u host %s\n", m->id, m->value ? "open" : "closed");
         if (m->value) {
             chan_host_opened(ch);
-        } else if (!m->value) {
-            chan_host_closed(ch);
+        } else {
+            chan_host_closed(ch, vcon_rx_boundary(d, m->id, k, now));
         }
         break;
     default: break; /* CONSOLE_PORT, RESIZE: no console semantics here */
@@ -142,7 +232,9 @@ void vcon_poll_control(struct vcon *d)
 {
     uint8_t *buf;
     uint32_t len;
-    while ((buf = virtq_get(&d->cin, &len))) {
+    struct vcon_snap now;
+    take_snapshot(d, &now);
+    for (uint16_t k = d->cin.last_used; (buf = virtq_get(&d->cin, &len)); k++) {
         uint8_t msg[CIN_BUF_SIZE];
         if (len > CIN_BUF_SIZE)
             len = CIN_BUF_SIZE;
@@ -152,7 +244,7 @@ void vcon_poll_control(struct vcon *d)
         if (len >= sizeof(struct vcon_ctrl)) {
             struct vcon_ctrl m;
             memcpy(&m, msg, sizeof m);
-            handle(d, &m, (const char *)msg + sizeof m, len - (uint32_t)sizeof m);
+            handle(d, &m, (const char *)msg + sizeof m, len - (uint32_t)sizeof m, k, &now);
         }
     }
 }
@@ -182,12 +274,15 @@ int vcon_port_open(struct lu_chan *ch)
         }
         for (uint16_t i = 0; i < VCON_TX_BUFS && i < ch->tx.size; i++)
             ch->tx_free[ch->ntx_free++] = i;
+        ch->ntx_total = ch->ntx_free;
         virtq_kick(&ch->rx);
     }
     ch->opened = true;
     ctrl_send(d, ch->id, VCON_PORT_OPEN, 1);
     return 0;
 }
+
+struct vcon *vcon_running(void) { return __atomic_load_n(&started, __ATOMIC_ACQUIRE) == 1 ? &dev : NULL; }
 
 /* The handshake costs a few milliseconds of boot under TCG (mostly
  * translating this code the first time), so it waits for the first
@@ -258,6 +353,7 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci)
     virtq_kick(&d->cin);
     ctrl_send(d, 0xFFFFFFFF, VCON_DEVICE_READY, 1);
     vcon_poll_control(d);
+    d->ready = true;
     klog_debug("virtio-console: %u ports max, features %lx, %s\n", max, (unsigned long)d->v.features,
                d->irq ? "msi-x" : "polled");
     return 0;

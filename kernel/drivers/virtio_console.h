@@ -16,6 +16,7 @@
 #define VCON_TX_BUF_SIZE 16384u /* transmit: fewer descriptors, exits and interrupts per MB */
 #define VCON_RX_BUFS 16
 #define VCON_TX_BUFS 16
+#define VCON_SNAPS 16 /* queue-position history kept for vcon_rx_boundary */
 
 struct lu_chan {
     struct vcon *dev;
@@ -33,7 +34,10 @@ struct lu_chan {
      * oldest. */
     uint16_t rx_fifo[VCON_RX_BUFS], rx_fifo_len[VCON_RX_BUFS];
     uint16_t rx_head, rx_count, rx_off;
-    uint16_t tx_free[VCON_TX_BUFS], ntx_free;
+    uint16_t tx_free[VCON_TX_BUFS], ntx_free, ntx_total;
+    /* bytes_in once the receive queue's used index reached i (i % 64):
+     * turns a queue position found by vcon_rx_boundary into a byte count */
+    uint64_t rx_bytes_at[64];
     /* Held for a whole blocking write, so writers' messages never
      * interleave (a non-blocking writer only tries it). */
     pthread_mutex_t wlock;
@@ -48,6 +52,19 @@ struct vcon {
      * handler counts events and wakes the waiters. Without it, waits spin. */
     int irq;
     volatile uint64_t events;
+    /* Control messages are handled in the interrupt handler when the lock
+     * is free, or else by the holder as it unlocks (vcon_unlock): a peer's
+     * close must be seen before the next peer's bytes arrive, or those
+     * bytes are taken for the old peer's (see chan_host_closed). */
+    bool ready;                 /* started: the handler may process */
+    volatile bool ctrl_pending; /* an interrupt found the lock held */
+    /* Queue positions each interrupt saw, newest last (see
+     * vcon_rx_boundary): written by the handler only. */
+    struct vcon_snap {
+        uint16_t cin_before, cin_after; /* control used index, read before and after rx */
+        uint16_t rx[VCON_MAX_PORTS];    /* each port's receive used index */
+    } snap[VCON_SNAPS];
+    uint32_t nsnap;
     struct lu_waitq waiters;
     struct virtio_dev v;
     struct virtq cin, cout; /* control: device to driver, driver to device */
@@ -58,8 +75,12 @@ struct vcon {
 
 /* The device, or NULL when the image booted without one. */
 struct vcon *vcon_get(void);
+/* The device if something started it, else NULL (never starts it). */
+struct vcon *vcon_running(void);
 /* Processes pending control messages (port add/name/open/close). Never waits. */
 void vcon_poll_control(struct vcon *d);
+/* Releases d->lock, first handling control messages an interrupt left. */
+void vcon_unlock(struct vcon *d);
 /* Routes queue @q's completions to the device's vector, if it has one. */
 void vcon_queue_irq(struct vcon *d, struct virtq *q);
 /* Sets up the port's queues and buffers and tells the device the guest
@@ -68,7 +89,9 @@ int vcon_port_open(struct lu_chan *ch);
 /* chan_virtio.c: takes filled receive buffers off the port's queue, and
  * records that the host peer left (after collecting what it sent). */
 void chan_collect(struct lu_chan *ch);
-void chan_host_closed(struct lu_chan *ch);
+/* @rx_end: the receive queue position where the old peer's bytes end, or
+ * -1 when it cannot be told (then all received so far count as its). */
+void chan_host_closed(struct lu_chan *ch, int rx_end);
 void chan_host_opened(struct lu_chan *ch);
 
 #endif

@@ -1,7 +1,13 @@
 /*
  * Mutexes and condition variables: the one blocking primitive set under
- * pthreads, newlib's locks and lwIP's sys_arch. A mutex is handed directly
- * to the first waiter on unlock (FIFO, no barging), so no waiter starves.
+ * pthreads, newlib's locks and lwIP's sys_arch.
+ *
+ * Unlock frees the mutex and wakes the first waiter, which then competes
+ * for it like anyone else (barging, as Linux's futex mutexes). A direct
+ * hand-off would be fairer, but it makes a woken thread that has not run
+ * yet the owner: on one CPU every trylock then fails until the scheduler
+ * gets round to it, and non-blocking channel writes (which must not wait)
+ * were refused for no reason. A waiter that loses the race queues again.
  */
 #include <errno.h>
 #include "../arch/x86_64/irq.h"
@@ -54,13 +60,12 @@ int kmutex_lock(pthread_mutex_t *m, uint64_t deadline)
         else
             LU_PANIC("thread '%s' locked a normal mutex it already holds", self->name);
     } else {
-        /* Wait for the hand-off: unlock makes us the owner before waking us. */
-        while (m->owner != self) {
-            if (sched_block(&m->waiters, deadline) == -ETIMEDOUT && m->owner != self) {
+        do {
+            if (sched_block(&m->waiters, deadline) == -ETIMEDOUT && !take(m, self)) {
                 r = -ETIMEDOUT;
                 break;
             }
-        }
+        } while (m->owner != self && !take(m, self));
     }
     irq_restore(f);
     return r;
@@ -77,12 +82,9 @@ int kmutex_unlock(pthread_mutex_t *m)
         return -EPERM;
     }
     if (--m->count == 0) {
-        struct lu_thread *next = m->waiters.head;
-        m->owner = next;
-        if (next) {
-            m->count = 1;
+        m->owner = NULL;
+        if (m->waiters.head)
             sched_wake_one(&m->waiters);
-        }
     }
     irq_restore(f);
     return 0;

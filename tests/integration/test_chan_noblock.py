@@ -9,9 +9,6 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from chanlib import BUILD, SLOW, EchoApp, check  # noqa: E402
 
-if BUILD == 'image' and not os.environ.get('LUCENT_RUN_KNOWN_BROKEN'):
-    print('SKIP: image: known virtio-console bug, issue C open: a write with no host returns -EAGAIN, plat.h says -EPIPE (set LUCENT_RUN_KNOWN_BROKEN=1 to run)')
-    sys.exit(77)
 
 FLOOD = 16 << 20
 

@@ -11,10 +11,13 @@ from chanlib import BUILD, SLOW, EchoApp, check, recv_exact  # noqa: E402
 rng = random.Random(99)
 app = EchoApp('--idle', str(3 * SLOW), timeout=120).serving()
 
-# 1: send 256 KiB, read back only a part, and vanish with the rest of the
-# echo unread (the app may be in the middle of a write).
+# 1: send a blob, read back only a part, and vanish with the rest of the
+# echo unread (the app may be in the middle of a write). In the image the
+# blob stays below the guest's 64 KiB of posted receive buffers: QEMU 7.2
+# wedges a port whose peer leaves while the guest's receive queue is full
+# and a guest write is in flight (docs/channels.md, "Known limits").
 s = app.connect()
-blob = rng.randbytes(256 << 10)
+blob = rng.randbytes((256 if BUILD == 'host' else 32) << 10)
 s.setblocking(False)
 sent = 0
 while sent < len(blob):
