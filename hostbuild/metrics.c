@@ -16,10 +16,12 @@ static int64_t heap_used_bytes(const struct lu_metric *m)
     return (int64_t)(mi.uordblks + mi.hblkhd); /* hblkhd: big blocks malloc mmap()ed */
 }
 static int64_t heap_free_bytes(const struct lu_metric *m) { return (int64_t)mallinfo2().fordblks; }
-LU_GAUGE_FN(heap_used, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
-            0, heap_used_bytes, LU_LABELS("state", "used"));
-LU_GAUGE_FN(heap_free, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
-            0, heap_free_bytes, LU_LABELS("state", "free"));
+LU_GAUGE_FN(heap_used, "lucent_heap_bytes",
+            "malloc heap bytes: used (handed out) or free (held, not handed out).", 0, heap_used_bytes,
+            LU_LABELS("state", "used"));
+LU_GAUGE_FN(heap_free, "lucent_heap_bytes",
+            "malloc heap bytes: used (handed out) or free (held, not handed out).", 0, heap_free_bytes,
+            LU_LABELS("state", "free"));
 
 /* Voluntary and involuntary, every thread of the process (Linux counts a
  * switch in and out as one). */

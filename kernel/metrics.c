@@ -23,10 +23,12 @@ size_t pages_used_bytes(void);
  * out, and what it holds from sbrk without having handed it out. */
 static int64_t heap_used_bytes(const struct lu_metric *m) { return (int64_t)mallinfo().uordblks; }
 static int64_t heap_free_bytes(const struct lu_metric *m) { return (int64_t)mallinfo().fordblks; }
-LU_GAUGE_FN(heap_used, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
-            0, heap_used_bytes, LU_LABELS("state", "used"));
-LU_GAUGE_FN(heap_free, "lucent_heap_bytes", "malloc heap bytes: used (handed out) or free (held, not handed out).",
-            0, heap_free_bytes, LU_LABELS("state", "free"));
+LU_GAUGE_FN(heap_used, "lucent_heap_bytes",
+            "malloc heap bytes: used (handed out) or free (held, not handed out).", 0, heap_used_bytes,
+            LU_LABELS("state", "used"));
+LU_GAUGE_FN(heap_free, "lucent_heap_bytes",
+            "malloc heap bytes: used (handed out) or free (held, not handed out).", 0, heap_free_bytes,
+            LU_LABELS("state", "free"));
 
 /* The page allocator hands out whole pages from the top of RAM down; every
  * page between its low mark and the top is either in use or on its free
@@ -38,11 +40,11 @@ static int64_t page_free_bytes(const struct lu_metric *m)
     return (int64_t)(span > used ? span - used : 0); /* two unlocked reads: never negative */
 }
 LU_GAUGE_FN(pages_used, "lucent_page_allocator_bytes",
-            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0, page_used_bytes,
-            LU_LABELS("state", "used"));
+            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0,
+            page_used_bytes, LU_LABELS("state", "used"));
 LU_GAUGE_FN(pages_free, "lucent_page_allocator_bytes",
-            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0, page_free_bytes,
-            LU_LABELS("state", "free"));
+            "Page allocator bytes (stacks, device memory): used, or free on its free list.", 0,
+            page_free_bytes, LU_LABELS("state", "free"));
 
 /* The RAM between the heap's break and the page allocator's low mark:
  * either may still grow into it, so it is free memory for both. */
@@ -69,5 +71,5 @@ static void irq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
         lu_metrics_emit(s, LU_VALUES(id), (int64_t)n);
     }
 }
-LU_COLLECTOR(interrupts, "lucent_interrupts_total", "Device interrupts handled, by vector.", LU_METRIC_COUNTER, 0,
-             LU_LABEL_NAMES("vector"), irq_collect);
+LU_COLLECTOR(interrupts, "lucent_interrupts_total", "Device interrupts handled, by vector.",
+             LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("vector"), irq_collect);

@@ -141,14 +141,20 @@ static void trace_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
         lu_metrics_emit(s, LU_VALUES(id), (int64_t)(dropped ? c.dropped : c.emitted));
     }
 }
-LU__DESC(trace_events) = {.name = "lucent_trace_events_total",
-                          .help = "Trace events recorded, per ring (a CPU in the image, a thread in the hostbuild).",
-                          .type = LU_METRIC_COUNTER, .storage = LU_STORE_COLLECT,
-                          .label_names = LU_LABEL_NAMES("ring"), .collect = trace_collect};
+LU__DESC(trace_events) = {
+    .name = "lucent_trace_events_total",
+    .help = "Trace events recorded, per ring (a CPU in the image, a thread in the hostbuild).",
+    .type = LU_METRIC_COUNTER,
+    .storage = LU_STORE_COLLECT,
+    .label_names = LU_LABEL_NAMES("ring"),
+    .collect = trace_collect};
 LU__DESC(trace_dropped) = {.name = "lucent_trace_events_dropped_total",
                            .help = "Trace events lost (ring full or no collector), per ring.",
-                           .type = LU_METRIC_COUNTER, .storage = LU_STORE_COLLECT,
-                           .label_names = LU_LABEL_NAMES("ring"), .collect = trace_collect, .arg = ""};
+                           .type = LU_METRIC_COUNTER,
+                           .storage = LU_STORE_COLLECT,
+                           .label_names = LU_LABEL_NAMES("ring"),
+                           .collect = trace_collect,
+                           .arg = ""};
 
 /* ---- the registry's own health ---------------------------------------------------- */
 

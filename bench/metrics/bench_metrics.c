@@ -53,7 +53,9 @@ __attribute__((noinline)) void loop_histogram(uint64_t n)
 static const struct {
     const char *name;
     void (*fn)(uint64_t);
-} loops[] = {{"atomic", loop_atomic}, {"counter", loop_counter}, {"percpu", loop_percpu},
+} loops[] = {{"atomic", loop_atomic},
+             {"counter", loop_counter},
+             {"percpu", loop_percpu},
              {"histogram", loop_histogram}};
 
 static double best_ns(void (*fn)(uint64_t), uint64_t n)

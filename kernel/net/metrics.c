@@ -65,8 +65,8 @@ static void dropped_collect(struct lu_metrics_sink *s, const struct lu_metric *m
     for (unsigned i = 0; i < sizeof protos / sizeof protos[0]; i++)
         lu_metrics_emit(s, LU_VALUES(protos[i].name), __atomic_load_n(&proto(i)->drop, __ATOMIC_RELAXED));
 }
-LU_COLLECTOR(dropped, "lucent_net_packets_dropped_total", "Packets lwIP dropped, by protocol.", LU_METRIC_COUNTER,
-             0, LU_LABEL_NAMES("proto"), dropped_collect);
+LU_COLLECTOR(dropped, "lucent_net_packets_dropped_total", "Packets lwIP dropped, by protocol.",
+             LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("proto"), dropped_collect);
 
 /* Connections past the handshake and not yet closed or in TIME_WAIT: the
  * list is lwIP's, so it is walked under the core lock. */
@@ -103,9 +103,13 @@ static void vnet_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
         lu_metrics_emit(s, NULL, (int64_t)v.interrupts);
     }
 }
-#define VNET(var, mname, mhelp, names, which)                                                      \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_COUNTER,                      \
-                     .storage = LU_STORE_COLLECT, .label_names = names, .collect = vnet_collect,   \
+#define VNET(var, mname, mhelp, names, which)                                                                \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_COUNTER,                                                              \
+                     .storage = LU_STORE_COLLECT,                                                            \
+                     .label_names = names,                                                                   \
+                     .collect = vnet_collect,                                                                \
                      .arg = which}
 VNET(vnet_packets, "lucent_virtio_net_packets_total", "Packets through virtio-net's queues, by direction.",
      LU_LABEL_NAMES("direction"), "packets");

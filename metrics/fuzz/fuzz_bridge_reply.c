@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct guest g;
     guest_init(&g, "/nonexistent");
-    g.fd = sv[0];         /* already "connected" */
-    g.seq = data[0] % 5;  /* the scrape asks with seq + 1: small, so replies can match */
+    g.fd = sv[0];        /* already "connected" */
+    g.seq = data[0] % 5; /* the scrape asks with seq + 1: small, so replies can match */
     char *body = NULL;
     size_t len = 0;
     enum guest_error e = guest_scrape(&g, data[0] & 0x80, 2000, &body, &len);

@@ -26,11 +26,11 @@ LU_COUNTER(fz_esc, "fuzz_escaped_total", "Help with a \\ and a\nnewline.",
 LU_HISTOGRAM(fz_hist, "fuzz_latency_seconds", "A histogram.", LU_DECIMALS_NS, LU_BUCKETS(1000, 1000000));
 LU_COUNTER_VEC(fz_vec, "fuzz_vec_total", "A vec.", 2, LU_LABEL_NAMES("k"));
 
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        fprintf(stderr, "fuzz_protocol: " __VA_ARGS__);                                            \
-        fputc('\n', stderr);                                                                       \
-        abort();                                                                                   \
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        fprintf(stderr, "fuzz_protocol: " __VA_ARGS__);                                                      \
+        fputc('\n', stderr);                                                                                 \
+        abort();                                                                                             \
     } while (0)
 
 struct seen {
@@ -181,6 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s.replies > lfs + overlong)
         FAIL("%zu replies for %zu lines and %zu overlong runs", s.replies, lfs, overlong);
     if (conn.requests != s.replies)
-        FAIL("conn counted %llu requests, %zu replies went out", (unsigned long long)conn.requests, s.replies);
+        FAIL("conn counted %llu requests, %zu replies went out", (unsigned long long)conn.requests,
+             s.replies);
     return 0;
 }
