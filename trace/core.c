@@ -45,7 +45,7 @@ struct lu_trace_ring *lu_trace_ring_new(uint32_t tid)
         const char *o = lu_plat_getopt("trace_ring");
         uint64_t n = o ? strtoull(o, NULL, 0) : 0;
         if (n < 4 || n > (1u << 24))
-            n = lu_trace__default_ring;
+            n = lu_trace__default_ring();
         uint64_t p = 4;
         while (p < n)
             p <<= 1;

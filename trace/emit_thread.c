@@ -152,4 +152,4 @@ void lu_trace__rings_init(void) {}
 /* 16 MiB of address space per tracing thread, backed as it is used: enough
  * for the drain to keep up with 5 M events/s through scheduling gaps of a
  * loaded machine (bench/trace/README.md). */
-const unsigned lu_trace__default_ring = 262144;
+unsigned lu_trace__default_ring(void) { return 262144; }

@@ -17,7 +17,7 @@ extern unsigned lu_trace_ncats;
 const struct lu_tracepoint *lu_trace__tp(uint32_t id);
 
 /* emit_*.c; the default ring size (records) is the build's choice too */
-extern const unsigned lu_trace__default_ring;
+unsigned lu_trace__default_ring(void);
 void lu_trace__rings_init(void);
 uint64_t lu_trace__dropped_unattributed(void);
 

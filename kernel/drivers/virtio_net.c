@@ -55,7 +55,8 @@ struct vnet_cfg {
     uint16_t status;
 };
 
-#define QSIZE 256
+#define QSIZE 256 /* the most buffers per queue */
+#define QSIZE_MIN 32
 #define BUF_SIZE 2048 /* header + a 1514-byte frame, rounded for alignment */
 #define TX_WAIT_NS 1000000000ull
 
@@ -226,6 +227,16 @@ err_t virtio_net_netif_init(struct netif *nif)
     return ERR_OK;
 }
 
+/* Buffers per queue: 256 (1 MiB for both queues) from 16 MiB of RAM up,
+ * fewer below so the buffers stay within a sixteenth of RAM (64 per queue,
+ * 256 KiB, in a 4 MiB guest). 64 frames in flight each way still keep
+ * QEMU's user network busy: its host side moves one frame at a time. */
+static uint16_t queue_size(void)
+{
+    size_t n = mem_top() / 16 / (2 * BUF_SIZE);
+    return n >= QSIZE ? QSIZE : n <= QSIZE_MIN ? QSIZE_MIN : (uint16_t)n;
+}
+
 static int vnet_probe(struct pci_dev *pci)
 {
     uint64_t want = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS);
@@ -238,7 +249,8 @@ static int vnet_probe(struct pci_dev *pci)
         return -ENOTSUP;
     }
     dev.has_status = virtio_has(&dev.v, VIRTIO_NET_F_STATUS);
-    if ((rc = virtq_setup(&dev.rx, &dev.v, 0, QSIZE)) || (rc = virtq_setup(&dev.tx, &dev.v, 1, QSIZE)))
+    if ((rc = virtq_setup(&dev.rx, &dev.v, 0, queue_size())) ||
+        (rc = virtq_setup(&dev.tx, &dev.v, 1, queue_size())))
         goto fail;
     int vec = irq_alloc(vnet_irq, NULL, "virtio-net");
     if (vec < 0 || (rc = pci_msix_route(pci, 0, vec)) ||

@@ -3,6 +3,7 @@
  * the core lock held, so the counts are a consistent snapshot.
  */
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <lucent/net.h>
 #include "lwip/memp.h"
@@ -10,7 +11,10 @@
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "../drivers/virtio_net.h"
+#include "../kernel.h"
 #include "net.h"
+
+size_t pages_used_bytes(void); /* mm/pages.c */
 
 struct out {
     char *buf;
@@ -51,8 +55,8 @@ int lu_net_stats_text(char *buf, size_t len)
         for (char *c = name; *c; c++)
             if (*c == '/')
                 *c = '_'; /* "PBUF_REF/ROM": keep names one word */
-        put(&o, "pool.%s.used %u\npool.%s.max %u\npool.%s.err %u\npool.%s.avail %u\n", name, s->used, name, s->max,
-            name, s->err, name, s->avail);
+        put(&o, "pool.%s.used %u\npool.%s.max %u\npool.%s.err %u\npool.%s.avail %u\n", name, (unsigned)s->used, name,
+            (unsigned)s->max, name, (unsigned)s->err, name, (unsigned)s->avail);
     }
     put(&o, "heap.used %u\nheap.max %u\nheap.err %u\nheap.avail %u\n", (unsigned)lwip_stats.mem.used,
         (unsigned)lwip_stats.mem.max, (unsigned)lwip_stats.mem.err, (unsigned)lwip_stats.mem.avail);
@@ -70,5 +74,10 @@ int lu_net_stats_text(char *buf, size_t len)
             "virtio_net.tx_dropped %llu\nvirtio_net.interrupts %llu\n",
         (unsigned long long)v.rx_packets, (unsigned long long)v.tx_packets, (unsigned long long)v.rx_dropped,
         (unsigned long long)v.tx_dropped, (unsigned long long)v.interrupts);
+    /* Where the guest's RAM is: the image, the malloc heap (sbrk'd, grows
+     * up), pages (stacks, DMA; grow down) and the gap between the two. */
+    put(&o, "mem.ram_top %lu\nmem.image %lu\nmem.sbrk %lu\nmem.pages %lu\nmem.gap %lu\nmalloc.used %lu\n",
+        (unsigned long)mem_top(), (unsigned long)(__image_end - __image_start), (unsigned long)heap_used(),
+        (unsigned long)pages_used_bytes(), (unsigned long)heap_free(), (unsigned long)mallinfo().uordblks);
     return (int)o.pos;
 }

@@ -10,8 +10,10 @@
  * the first time part of it needs different rights.
  */
 #include <errno.h>
+#include <string.h>
 #include "../../kernel.h"
 #include "cpu.h"
+#include "irq.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -21,17 +23,33 @@
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-#define POOL_PAGES 96
-/* Page-table pages. Zero because the loader zero-fills .bss. */
+/* Page-table pages for boot: the PML4, the PDPT, a PD per GiB mapped and
+ * the first few 2 MiB splits. Zero because the loader zero-fills .bss. Kept
+ * small (the image must fit in 4 MiB of RAM): once our tables are live,
+ * later splits (a guard page per thread stack) take pages from
+ * mm/pages.c, which the boot tables (first GiB only) could not reach. */
+#define POOL_PAGES 24
 static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static int pool_used;
 static uint64_t *pml4;
+static bool switched; /* write_cr3(pml4) done: all RAM is mapped */
+
+void *pages_alloc(size_t n); /* mm/pages.c */
 
 static uint64_t *table_alloc(void)
 {
-    if (pool_used == POOL_PAGES)
-        LU_PANIC("mmu: out of page-table pages (%d)", POOL_PAGES);
-    return pool[pool_used++];
+    if (pool_used < POOL_PAGES)
+        return pool[pool_used++];
+    uint64_t *t = NULL;
+    if (switched) {
+        unsigned long f = irq_save(); /* pages_alloc's lists are guarded by interrupts off */
+        t = pages_alloc(1);
+        irq_restore(f);
+    }
+    if (!t)
+        LU_PANIC("mmu: out of page-table pages (%d static, %s)", POOL_PAGES, switched ? "RAM full" : "at boot");
+    memset(t, 0, PAGE_SIZE);
+    return t;
 }
 
 static uint64_t *table_at(uint64_t e) { return (uint64_t *)(uintptr_t)(e & PTE_ADDR); }
@@ -138,4 +156,5 @@ void mmu_init(void)
     mmu_protect((uintptr_t)__syms_start, ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE) - (uintptr_t)__syms_start, 0);
     mmu_protect((uintptr_t)boot_stack_guard, PAGE_SIZE, MMU_NONE);
     write_cr3((uintptr_t)pml4);
+    switched = true;
 }

@@ -77,7 +77,19 @@
 
 /* ---- memory ----------------------------------------------------------------- */
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (512 * 1024)  /* lwIP's heap: received frames and outgoing segments (PBUF_RAM) */
+/* lwIP's heap (received frames and outgoing segments: PBUF_RAM) is the
+ * kernel's malloc with a cap of RAM/8 (kernel/net/mem.c), not a fixed
+ * array: a 4 MiB guest cannot spare 512 KiB of .bss for it. */
+#define MEM_LIBC_MALLOC 1
+#define mem_clib_malloc lu_net_mem_malloc
+#define mem_clib_calloc lu_net_mem_calloc
+#define mem_clib_free lu_net_mem_free
+#include <stddef.h>
+void *lu_net_mem_malloc(size_t n);
+void *lu_net_mem_calloc(size_t count, size_t size);
+void lu_net_mem_free(void *p);
+size_t lu_net_mem_cap(void);
+#define MEM_SIZE (512 * 1024) /* unused with MEM_LIBC_MALLOC beyond picking a 32-bit mem_size_t */
 #define MEMP_NUM_NETCONN 300
 #define MEMP_NUM_TCP_PCB 300
 #define MEMP_NUM_TCP_PCB_LISTEN 8
@@ -89,7 +101,7 @@
 #define MEMP_NUM_TCPIP_MSG_INPKT 256
 #define MEMP_NUM_SELECT_CB 16
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
-#define PBUF_POOL_SIZE 32 /* virtio-net receives into PBUF_RAM; the pool serves lwIP's own needs */
+#define PBUF_POOL_SIZE 16 /* virtio-net receives into PBUF_RAM; the pool serves lwIP's own needs */
 #define PBUF_POOL_BUFSIZE 1536
 #define ARP_TABLE_SIZE 16
 
