@@ -19,6 +19,7 @@
 int pthread_setname_np(pthread_t t, const char *name) __attribute__((weak));
 
 volatile int demo_counter;       /* bumped by demo_step: watchpoint target */
+volatile long demo_worker_iters[2]; /* each worker's loop count: are they scheduled? */
 volatile long demo_total;        /* what demo_add accumulates */
 const char demo_greeting[] = "hello from gdb-demo";
 
@@ -42,8 +43,10 @@ __attribute__((noinline)) void demo_crash(volatile int *p)
 
 static void *worker(void *arg)
 {
-    for (volatile long i = 0;; i++)
+    for (volatile long i = 0;; i++) {
         demo_add((int)(long)arg, (int)i & 0xff);
+        demo_worker_iters[(long)arg - 1]++;
+    }
     return NULL;
 }
 

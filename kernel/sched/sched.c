@@ -275,6 +275,10 @@ void sched_init(void)
     thread_init_main(&main_thread);
     main_thread.state = T_RUNNING;
     main_thread.ran_since = lu_plat_now_ns();
+    /* main's first slice starts now. Left 0, timer_program would take 0
+     * for "no deadline" and never arm the timer: a main that spins after
+     * pthread_create without ever blocking was never preempted. */
+    cpu0.slice_end = main_thread.ran_since + SLICE_NS;
     cpu0.current = &main_thread;
     /* idle is never on the run queue: schedule() picks it when nothing is */
     cpu0.idle = thread_alloc("idle", idle_main, NULL, 16384, true);
