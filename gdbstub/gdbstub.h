@@ -8,7 +8,9 @@
  *     kernel/arch/x86_64/gdb_target.c; the unit tests and the fuzzer use a
  *     fake one (tests/fake_target.c).
  *   - a transport (struct lu_gdb_transport): bytes in and out. The image uses
- *     the COM2 UART (kernel/gdb.c); tests use a buffer.
+ *     the lucent.gdb virtio-serial port (kernel/gdb_chan.c), or the COM2
+ *     UART (kernel/gdb.c) when the image has no such port; tests use a
+ *     buffer.
  * plus an arch description (struct lu_gdb_arch: the target.xml and register
  * sizes), shared by the real and the fake x86_64 target.
  *
@@ -140,9 +142,15 @@ struct lu_gdb_transport {
      * 0: do not wait). Returns 0..255, -ETIMEDOUT, or -EPIPE when the peer is
      * gone for good (tests; a UART never says so). */
     int (*getc)(void *ctx, int64_t timeout_ns);
-    /* Writes all of @buf (best effort: a UART always succeeds). */
+    /* Writes all of @buf (best effort: a UART always succeeds). A
+     * transport may hold bytes back until its next getc() that waits, or
+     * until flush(). */
     void (*write)(void *ctx, const void *buf, size_t len);
     void *ctx;
+    /* Sends what write() held back; NULL when write() never holds any.
+     * lu_gdb_serve() calls it before it returns (the ack of a `c` or `s`
+     * must leave before the image runs). */
+    void (*flush)(void *ctx);
 };
 
 /* ---- packet layer (packet.c) ------------------------------------------------ */

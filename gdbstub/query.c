@@ -9,7 +9,8 @@
 
 /* What we tell gdb we do. PacketSize is in hex. */
 #define SUPPORTED                                                                                  \
-    "PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+"
+    "PacketSize=4000;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;vContSupported+;"     \
+    "QStartNoAckMode+"
 
 static bool starts(const char *p, const char *prefix) { return strncmp(p, prefix, strlen(prefix)) == 0; }
 
@@ -117,6 +118,86 @@ static int extra_info(struct lu_gdb *g, const char *p)
     return LU_GDB_REPLY;
 }
 
+/*
+ * qXfer:threads:read::OFFSET,LENGTH: the thread list as XML, with each
+ * thread's name and state. gdb asks for the list after every stop; this
+ * answers it in one round trip where qfThreadInfo/qsThreadInfo take two,
+ * and the names and states come with it (no qThreadExtraInfo per thread).
+ * The document is generated afresh for each request and only the bytes in
+ * [OFFSET, OFFSET + LENGTH) are kept, so nothing is buffered.
+ */
+struct txml {
+    struct lu_gdb *g;
+    uint64_t pos, off, end; /* bytes generated so far; the window kept */
+};
+
+static void txml_byte(struct txml *x, char c)
+{
+    if (x->pos >= x->off && x->pos < x->end)
+        lu_gdb_out_bin(x->g, &c, 1);
+    x->pos++;
+}
+
+static void txml_put(struct txml *x, const char *s, bool escape)
+{
+    for (; *s; s++) {
+        const char *e = !escape                      ? NULL
+                        : *s == '&'                  ? "&amp;"
+                        : *s == '<'                  ? "&lt;"
+                        : *s == '>'                  ? "&gt;"
+                        : *s == '"'                  ? "&quot;"
+                        : (unsigned char)*s < 0x20 ? "?"
+                                                     : NULL;
+        if (!e)
+            txml_byte(x, *s);
+        while (e && *e)
+            txml_byte(x, *e++);
+    }
+}
+
+static int txml_fn(const struct lu_gdb_thread *t, void *arg)
+{
+    struct txml *x = arg;
+    char id[12], name[sizeof t->name], state[sizeof t->state];
+    int n = 0;
+    for (int shift = 28; shift >= 0; shift -= 4) /* hex, no leading zeros */
+        if ((t->tid >> shift) || n || !shift)
+            id[n++] = "0123456789abcdef"[(t->tid >> shift) & 15];
+    id[n] = 0;
+    memcpy(name, t->name, sizeof name);
+    memcpy(state, t->state, sizeof state);
+    name[sizeof name - 1] = state[sizeof state - 1] = 0;
+    txml_put(x, "<thread id=\"", false);
+    txml_put(x, id, false);
+    txml_put(x, "\" name=\"", false);
+    txml_put(x, name, true);
+    txml_put(x, "\">", false);
+    txml_put(x, state, true);
+    txml_put(x, "</thread>", false);
+    return 0;
+}
+
+static int xfer_threads(struct lu_gdb *g, const char *p)
+{
+    uint64_t off, len;
+    if (*p++ != ':' || lu_gdb_parse_hex(&p, &off) || *p++ != ',' || lu_gdb_parse_hex(&p, &len) || *p)
+        return err(g, EINVAL);
+    /* Escapes can double the size: leave room for the worst case. */
+    uint64_t room = (LU_GDB_PKT_MAX - 2) / 2;
+    if (len > room)
+        len = room;
+    lu_gdb_out_str(g, "m");
+    struct txml x = {g, 0, off, off + len};
+    txml_put(&x, "<?xml version=\"1.0\"?>\n<threads>", false);
+    g->tgt.ops->threads(g->tgt.ctx, txml_fn, &x);
+    txml_put(&x, "</threads>\n", false);
+    if (off > x.pos)
+        return err(g, EINVAL);
+    if (x.pos <= x.end)
+        g->out[0] = 'l'; /* the window reached the end */
+    return LU_GDB_REPLY;
+}
+
 static int rcmd(struct lu_gdb *g, const char *hex)
 {
     size_t digits = strlen(hex);
@@ -148,6 +229,8 @@ int lu_gdb_query(struct lu_gdb *g, const char *p, size_t len)
     }
     if (starts(p, "qXfer:features:read:"))
         return xfer_features(g, p + strlen("qXfer:features:read:"));
+    if (starts(p, "qXfer:threads:read:"))
+        return xfer_threads(g, p + strlen("qXfer:threads:read:"));
     if (strcmp(p, "qfThreadInfo") == 0)
         return thread_list(g, true);
     if (strcmp(p, "qsThreadInfo") == 0)

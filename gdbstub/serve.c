@@ -107,7 +107,28 @@ static int handle(struct lu_gdb *g, enum lu_gdb_rx_event ev)
     }
 }
 
+static enum lu_gdb_outcome serve(struct lu_gdb *g, const struct lu_gdb_stop *why, bool knock);
+
 enum lu_gdb_outcome lu_gdb_serve(struct lu_gdb *g, const struct lu_gdb_stop *why, bool knock)
+{
+    enum lu_gdb_outcome r = serve(g, why, knock);
+    if (g->io.flush)
+        g->io.flush(g->io.ctx);
+    return r;
+}
+
+/* gdb left (the transport said so): forget it, and take out what it
+ * inserted, since no one will remove it. */
+static void peer_gone(struct lu_gdb *g)
+{
+    bool was = g->attached;
+    g->attached = g->running = g->noack = false;
+    lu_gdb_rx_reset(&g->rx);
+    if (was)
+        g->tgt.ops->detach(g->tgt.ctx);
+}
+
+static enum lu_gdb_outcome serve(struct lu_gdb *g, const struct lu_gdb_stop *why, bool knock)
 {
     if (why != &g->stop)
         g->stop = *why;
@@ -130,9 +151,8 @@ enum lu_gdb_outcome lu_gdb_serve(struct lu_gdb *g, const struct lu_gdb_stop *why
         int64_t t = (knock || lu_gdb_rx_busy(&g->rx)) ? g->packet_timeout_ns : -1;
         int c = g->io.getc(g->io.ctx, t);
         if (c == -EPIPE) {
-            g->attached = g->running = g->noack = false;
-            lu_gdb_rx_reset(&g->rx);
-            g->tgt.ops->detach(g->tgt.ctx);
+            g->attached = true; /* detach() whether or not it spoke */
+            peer_gone(g);
             return LU_GDB_DETACHED;
         }
         if (c < 0) {
@@ -155,8 +175,18 @@ enum lu_gdb_outcome lu_gdb_serve(struct lu_gdb *g, const struct lu_gdb_stop *why
 
 int lu_gdb_poll(struct lu_gdb *g)
 {
-    for (;;) {
+    for (int gone = 0;;) {
         int c = g->io.getc(g->io.ctx, 0);
+        if (c == -EPIPE) {
+            /* A gdb that left while the image ran (a transport that can
+             * tell: not a UART): its breakpoints must not stop us later.
+             * The next gdb's bytes may be right behind: read on (once;
+             * a transport says -EPIPE once per peer). */
+            peer_gone(g);
+            if (gone++)
+                return LU_GDB_POLL_NONE;
+            continue;
+        }
         if (c < 0)
             return lu_gdb_rx_busy(&g->rx) ? LU_GDB_POLL_KNOCK : LU_GDB_POLL_NONE;
         if (!lu_gdb_rx_busy(&g->rx) && c == 0x03) {

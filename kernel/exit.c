@@ -97,6 +97,7 @@ __attribute__((noreturn)) void lu_plat_panic(const char *file, int line, const c
     kvsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     kprintf("\nlucent: panic: %s\n  at %s:%d in thread '%s'\n", msg, file, line, kernel_current_thread_name());
+    panic_debugger_hook(6, NULL); /* gdb attached or --gdb-on-panic: stop here first (kernel/gdb.c) */
     backtrace_print((uintptr_t)__builtin_return_address(0), (uintptr_t)*(uintptr_t **)__builtin_frame_address(0));
     panic_flush_hook();
     kernel_exit(134); /* as SIGABRT */

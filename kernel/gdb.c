@@ -1,28 +1,29 @@
 /*
- * The gdb stub in the image: its transport (the COM2 UART), when it stops
- * the image, and the kernel command-line option that turns it on.
+ * The gdb stub in the image: when it stops the image, its COM2 UART
+ * fallback transport, and the kernel command-line option that turns it on.
  *
- *   gdb=on       serve gdb: attach at any time (IRQ3 wakes us), breakpoints,
- *                faults stop into gdb once it is attached
+ *   gdb=on       serve gdb: attach at any time (the port's or the UART's
+ *                interrupt wakes us), breakpoints, faults and panics stop
+ *                into gdb once it is attached
  *   gdb=wait     the same, and stop before main() until gdb attaches
- *   gdb=panic    a fault with no gdb attached waits for one (may be combined:
- *                gdb=on,panic)
+ *   gdb=panic    a fault or panic with no gdb attached waits for one (may
+ *                be combined: gdb=on,panic)
  *
- * Why a UART and not the lucent.gdb virtio-serial channel: the stub must
- * work where the image is least healthy, with interrupts off, inside a
- * fault handler, before drivers start, after the heap is corrupt. A 16550
- * is two I/O ports polled in a loop; a virtio queue needs memory, a working
- * PCI setup and interrupts or careful polling of shared rings. QEMU turns
- * COM2 into a TCP server (-serial tcp:127.0.0.1:PORT,server=on,wait=off),
- * which is exactly what `target remote :PORT` wants. The cost: a UART
- * cannot tell that gdb went away (the stub uses timeouts instead, see
- * gdbstub/serve.c), and bytes move one I/O instruction at a time.
+ * Transport: the lucent.gdb virtio-serial port when the image has one
+ * (kernel/gdb_chan.c, which says why), else COM2. The UART stays as the
+ * fallback because it needs nothing but two I/O ports: an image booted by
+ * hand with `-serial tcp:...` for COM2 and no virtio-serial still has a
+ * stub. QEMU turns either into a TCP server, which is what
+ * `target remote :PORT` wants. A UART cannot tell that gdb went away (the
+ * stub uses timeouts instead, see gdbstub/serve.c), and moves one byte per
+ * I/O instruction.
  */
 #include <errno.h>
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdb_target.h"
 #include "arch/x86_64/irq.h"
+#include "gdb_chan.h"
 #include "kernel.h"
 
 #define COM2 0x2f8
@@ -34,6 +35,7 @@ int main(int argc, char **argv);
 
 static struct lu_gdb stub;
 static bool enabled, wait_for_panic;
+static const char *wire = "COM2"; /* or lucent.gdb: for messages */
 static bool in_stub;    /* a fault inside the stub itself is reported, not served */
 static bool delivering; /* gdb passed a fault's signal on: let it kill the image */
 
@@ -97,15 +99,52 @@ static int stop_and_serve(struct trap_frame *tf, struct lu_gdb_stop *stop, bool 
     stop->tid = lu_plat_thread_id();
     in_stub = true;
     gdb_arch_stopped(tf, stop->tid);
-    lu_gdb_serve(&stub, stop, knock);
+    enum lu_gdb_outcome o = lu_gdb_serve(&stub, stop, knock);
+    /* A gdb that left while we were stopped, with the next one already
+     * knocking (its bytes came with no interrupt of their own): serve it. */
+    while (o == LU_GDB_DETACHED && lu_gdb_poll(&stub) == LU_GDB_POLL_KNOCK)
+        o = lu_gdb_serve(&stub, &(struct lu_gdb_stop){.tid = stop->tid, .signo = 5}, true);
     int sig = gdb_arch_resume(tf);
     in_stub = false;
     return sig;
 }
 
+static int panic_signo; /* set while panic_debugger_hook's int3 runs */
+
+/* An NMI, when the lucent.gdb port signals by NMI (kernel/gdb_chan.c):
+ * inside the stub, the wake-up of its halted wait; while the image runs,
+ * gdb's ^C or a new gdb, which stops the image right where the NMI came
+ * in, even with interrupts off. Every NMI is ours then: a second one for
+ * bytes already read finds nothing, and is dropped. */
+static bool nmi(struct trap_frame *tf)
+{
+    if (in_stub) {
+        gdb_chan_nmi_wake(tf);
+        return true;
+    }
+    if (delivering || !gdb_chan_rx_pending())
+        return true;
+    /* A thread inside a channel call holds the device lock: leave its
+     * queue work alone. The port's bytes stay unread, and the device's
+     * next interrupt looks again (vcon_gdb_hook). */
+    if (!gdb_chan_lock())
+        return true;
+    gdb_chan_in_nmi(true);
+    int p = lu_gdb_poll(&stub);
+    if (p != LU_GDB_POLL_NONE) {
+        struct lu_gdb_stop stop = {.signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5};
+        stop_and_serve(tf, &stop, p == LU_GDB_POLL_KNOCK);
+    }
+    gdb_chan_in_nmi(false);
+    gdb_chan_unlock();
+    return true;
+}
+
 static bool exception_hook(struct trap_frame *tf)
 {
     struct lu_gdb_stop stop;
+    if (tf->vector == 2 && gdb_chan_nmi_mode())
+        return nmi(tf);
     if (in_stub || delivering)
         return false;
     if (tf->vector == 1 || tf->vector == 3) {
@@ -113,19 +152,19 @@ static bool exception_hook(struct trap_frame *tf)
             stop_and_serve(tf, &stop, false);
             return true; /* a trap: the program goes on whatever the signal */
         }
-        if (!stub.attached && !wait_for_panic)
+        if (!stub.attached && !wait_for_panic && !panic_signo)
             return false; /* an int3 of the program's own, no debugger */
-        stop = (struct lu_gdb_stop){.signo = 5};
+        stop = (struct lu_gdb_stop){.signo = panic_signo ? panic_signo : 5};
     } else {
         if (tf->vector == 2 || (!stub.attached && !wait_for_panic))
             return false;
         stop = (struct lu_gdb_stop){.signo = trap_signal(tf->vector)};
     }
     if (!stub.attached)
-        kprintf("\nlucent: %s (vector %lu) in thread %u: waiting for gdb on COM2 "
+        kprintf("\nlucent: %s (vector %lu) in thread %u: waiting for gdb on %s "
                 "(`lucent run --gdb-on-panic` printed the command)\n",
-                tf->vector == 3 ? "breakpoint" : "fault", (unsigned long)tf->vector,
-                (unsigned)lu_plat_thread_id());
+                panic_signo ? "panic" : tf->vector == 3 ? "breakpoint" : "fault", (unsigned long)tf->vector,
+                (unsigned)lu_plat_thread_id(), wire);
     int sig = stop_and_serve(tf, &stop, false);
     if (sig && tf->vector != 1 && tf->vector != 3) {
         delivering = true; /* the fault report runs and the image exits */
@@ -134,34 +173,55 @@ static bool exception_hook(struct trap_frame *tf)
     return true; /* retry the instruction (or wherever gdb moved rip) */
 }
 
-static void com2_irq(void *arg)
+/* From a device interrupt (vector @vector) that saw gdb's bytes while the
+ * image ran: ^C stops it with SIGINT, a packet starting (a gdb attaching)
+ * with SIGTRAP. The stop is reported where the interrupt came in, so gdb
+ * sees the thread where it was, not this handler. */
+static void rx_interrupt(unsigned vector)
 {
     if (in_stub)
         return;
     int p = lu_gdb_poll(&stub);
-    if (p != LU_GDB_POLL_NONE) {
-        struct trap_frame *tf = gdb_arch_irq_frame(IRQ_VEC_ISA + 3);
-        if (tf) {
-            struct lu_gdb_stop stop = {.signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5};
-            stop_and_serve(tf, &stop, p == LU_GDB_POLL_KNOCK);
-        } else {
-            klog_debug("gdb: interrupted context not found; request dropped");
-        }
+    if (p == LU_GDB_POLL_NONE)
+        return;
+    struct trap_frame *tf = gdb_arch_irq_frame(vector);
+    if (tf) {
+        struct lu_gdb_stop stop = {.signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5};
+        stop_and_serve(tf, &stop, p == LU_GDB_POLL_KNOCK);
+    } else {
+        klog_debug("gdb: interrupted context not found; request dropped");
     }
+}
+
+static void com2_irq(void *arg)
+{
+    rx_interrupt(IRQ_VEC_ISA + 3);
     /* The ISA line is edge-triggered: if bytes are still waiting, toggling
      * IER makes the UART raise it afresh instead of leaving it high. */
     outb(COM2 + IER, 0x00);
     outb(COM2 + IER, 0x01);
 }
 
-/* exit.c calls this before reporting a fatal fault (weak default there). */
+/*
+ * exit.c calls this: with @tf, before reporting a fatal fault (those were
+ * offered to gdb in exception_hook already); with @tf NULL from
+ * lu_plat_panic (LU_PANIC), where there is no trap frame. An int3 here
+ * makes one, so the panic stops like a fault would: gdb sees @signo
+ * (SIGABRT) in this function, `up` is the panicking code, and `continue`
+ * lets the panic report and exit go on. Returns whether gdb saw it.
+ */
 bool panic_debugger_hook(int signo, struct trap_frame *tf)
 {
-    return false; /* faults were offered to gdb in exception_hook already */
+    if (tf || !enabled || in_stub || delivering || (!stub.attached && !wait_for_panic))
+        return false;
+    panic_signo = signo;
+    __asm__ volatile("int3");
+    panic_signo = 0;
+    return true;
 }
 
 static const struct lu_gdb_target target = {&gdb_x86_ops, &lu_gdb_arch_x86_64, NULL};
-static const struct lu_gdb_transport transport = {com2_getc, com2_write, NULL};
+static const struct lu_gdb_transport com2 = {com2_getc, com2_write, NULL, NULL};
 
 __attribute__((constructor)) static void gdb_init(void)
 {
@@ -171,13 +231,22 @@ __attribute__((constructor)) static void gdb_init(void)
     bool wait = strstr(opt, "wait") != NULL;
     wait_for_panic = strstr(opt, "panic") != NULL;
     enabled = true;
-    com2_init();
-    lu_gdb_init(&stub, &target, &transport);
+    struct lu_gdb_transport io;
+    if (gdb_chan_transport(&io, rx_interrupt)) {
+        wire = "lucent.gdb";
+        if (!gdb_chan_has_irq())
+            kprintf("lucent: gdb: the lucent.gdb port has no interrupt: ^C and attaching to a "
+                    "running image will not be seen\n");
+    } else {
+        io = com2;
+        com2_init();
+        if (irq_register_isa(3, com2_irq, NULL, "gdb") >= 0)
+            outb(COM2 + IER, 0x01); /* interrupt on received data: attach and ^C */
+    }
+    lu_gdb_init(&stub, &target, &io);
     trap_set_exception_hook(exception_hook);
-    if (irq_register_isa(3, com2_irq, NULL, "gdb") >= 0)
-        outb(COM2 + IER, 0x01); /* interrupt on received data: attach and ^C */
     if (wait) {
-        kprintf("lucent: gdb=wait: stopped before main(), waiting for gdb on COM2\n");
+        kprintf("lucent: gdb=wait: stopped before main(), waiting for gdb on %s\n", wire);
         gdb_arch_break_once((uintptr_t)main);
     }
 }

@@ -105,8 +105,11 @@ def _qemu_escape(s):
     return s.replace(',', ',,')
 
 
-def qemu_args(run_dir):
+def qemu_args(run_dir, tcp=None):
     """One virtio-serial controller and a socket-backed port per channel.
+
+    @tcp maps a channel name to a TCP port: that channel's chardev listens on
+    127.0.0.1:PORT instead of its socket (lucent.gdb, for `target remote`).
 
     disable-legacy=on makes the controller a virtio 1.0 device only (PCI id
     1af4:1043): the guest driver speaks the modern transport, and the legacy
@@ -117,6 +120,10 @@ def qemu_args(run_dir):
     args = ['-device', 'virtio-serial-pci,id=lucent-vser,disable-legacy=on']
     for i, name in enumerate(run_dir.channels):
         cid = f'lucent-ch{i}'
+        if tcp and name in tcp:
+            args += ['-chardev', f'socket,id={cid},host=127.0.0.1,port={tcp[name]},server=on,wait=off,nodelay=on',
+                     '-device', f'virtserialport,bus=lucent-vser.0,chardev={cid},name={name}']
+            continue
         args += ['-chardev', f'socket,id={cid},path={_qemu_escape(run_dir.socket(name))},server=on,wait=off',
                  '-device', f'virtserialport,bus=lucent-vser.0,chardev={cid},name={name}']
     return args

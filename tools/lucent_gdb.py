@@ -4,10 +4,12 @@
   lucent run --gdb-wait APP        the same, stopped before main() until gdb attaches
   lucent run --gdb-on-panic APP    a fault with no debugger attached waits for one
 
-The stub speaks over the image's second UART (COM2), which QEMU turns into a
-TCP server; gdb/README.md says why a UART. The kernel side reads the
-`gdb=` kernel option (kernel/gdb.c). A hostbuild program needs none of
-this: it is a Linux process, and stock gdb runs it directly.
+The stub speaks over the image's `lucent.gdb` virtio-serial port, whose QEMU
+chardev listens on TCP 127.0.0.1:PORT instead of the run dir's socket
+(gdbstub/README.md says why that port, and when the stub falls back to the
+COM2 UART). The kernel side reads the `gdb=` kernel option (kernel/gdb.c).
+A hostbuild program needs none of this: it is a Linux process, and stock
+gdb runs it directly.
 """
 import os
 import shlex
@@ -63,6 +65,7 @@ def setup(a, image, note):
              f'gdb --args {image} {args}'.rstrip())
         return [], []
     port = a.gdb or free_port()
+    a.gdb_tcp_port = port
     modes = ['on']
     if a.gdb_wait:
         modes.append('wait')
@@ -79,4 +82,13 @@ def setup(a, image, note):
         note(f'gdb stub on 127.0.0.1:{port} ({what}): {cmd}')
     else:
         print(cmd, file=sys.stderr, flush=True)
-    return ['gdb=' + ','.join(modes)], ['-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on']
+    # nodelay (on the chardev, lucent_channels.qemu_args): without it Nagle
+    # and gdb's delayed ACKs cost 40 ms per round trip.
+    return ['gdb=' + ','.join(modes)], []
+
+
+def tcp_channels(a):
+    """Channels whose chardev listens on TCP rather than a run-dir socket:
+    lucent.gdb when setup() chose a gdb port."""
+    port = getattr(a, 'gdb_tcp_port', None)
+    return {'lucent.gdb': port} if port else {}

@@ -2,13 +2,15 @@
 """bench/gdb: the same gdb session against Lucent's stub and against QEMU's
 built-in gdbstub, on the same image in one run, timed from inside gdb.
 
-  bench/gdb/run.py [STEPS]        (LUCENT_BUILD_ROOT picks the build; default build/)
+  bench/gdb/run.py [--uart] [STEPS]   (LUCENT_BUILD_ROOT picks the build; default build/)
 
 The session, once stopped at main(): STEPS (default 1000) `stepi`, `info
 threads`, and a 64 KiB memory read (`dump binary memory`). Our stub runs
-in the guest and talks over the emulated COM2 UART; QEMU's runs in the
-emulator and reads guest state directly, so it is the natural floor.
-Prints both times and the ratio ours/QEMU (goal: <= 1.0).
+in the guest and talks over the lucent.gdb virtio-serial port, as
+`lucent run --gdb` sets it up (--uart: also over the COM2 fallback, in a
+third column); QEMU's runs in the emulator and reads guest state directly,
+so it is the natural floor. Prints the times and the ratio ours/QEMU
+(goal: <= 1.0).
 """
 import os
 import re
@@ -90,6 +92,13 @@ def run(kind, steps):
     port = free_port()
     with tempfile.NamedTemporaryFile(suffix='.console') as console:
         if kind == 'lucent':
+            # The launcher's arguments for --gdb (tools/lucent_channels.py).
+            proc = qemu(['-device', 'virtio-serial-pci,id=vser,disable-legacy=on', '-chardev',
+                         f'socket,id=gdb,host=127.0.0.1,port={port},server=on,wait=off,nodelay=on',
+                         '-device', 'virtserialport,bus=vser.0,chardev=gdb,name=lucent.gdb'],
+                        'gdb=on,wait -- loop', console.name)
+            to_main = ''  # gdb=wait: already stopped at main()
+        elif kind == 'uart':
             proc = qemu(['-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on'], 'gdb=on,wait -- loop',
                         console.name)
             to_main = ''  # gdb=wait: already stopped at main()
@@ -105,19 +114,29 @@ def run(kind, steps):
 
 
 def main():
-    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    argv = sys.argv[1:]
+    uart = '--uart' in argv
+    argv = [x for x in argv if x != '--uart']
+    steps = int(argv[0]) if argv else 1000
     if not os.path.isfile(IMAGE):
         raise SystemExit(f'{IMAGE} not built (ninja -C {BUILD}/image gdb-demo)')
     ours, theirs = run('lucent', steps), run('qemu', steps)
+    com2 = run('uart', steps) if uart else None
     print(f'bench/gdb: gdb-demo under QEMU TCG, the same gdb session against each stub')
-    print(f'  {"":22} {"lucent stub":>12} {"qemu -gdb":>12} {"ratio":>7}')
-    total_o = total_q = 0.0
+    extra = f' {"lucent COM2":>12} {"ratio":>7}' if com2 else ''
+    print(f'  {"":22} {"lucent stub":>12} {"qemu -gdb":>12} {"ratio":>7}{extra}')
+    total_o = total_q = total_u = 0.0
     for k, label in (('stepi', f'{steps} x stepi'), ('info_threads', 'info threads'),
                      ('read_64k', '64 KiB memory read')):
         total_o += ours[k]
         total_q += theirs[k]
-        print(f'  {label:22} {ours[k]:11.3f}s {theirs[k]:11.3f}s {ours[k] / theirs[k]:7.2f}')
-    print(f'  {"total":22} {total_o:11.3f}s {total_q:11.3f}s {total_o / total_q:7.2f}')
+        extra = ''
+        if com2:
+            total_u += com2[k]
+            extra = f' {com2[k]:11.3f}s {com2[k] / theirs[k]:7.2f}'
+        print(f'  {label:22} {ours[k]:11.3f}s {theirs[k]:11.3f}s {ours[k] / theirs[k]:7.2f}{extra}')
+    extra = f' {total_u:11.3f}s {total_u / total_q:7.2f}' if com2 else ''
+    print(f'  {"total":22} {total_o:11.3f}s {total_q:11.3f}s {total_o / total_q:7.2f}{extra}')
     return 0
 
 

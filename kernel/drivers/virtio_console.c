@@ -79,6 +79,10 @@ static void take_snapshot(struct vcon *d, struct vcon_snap *s)
     s->cin_after = d->cin.used->idx;
 }
 
+/* The gdb stub (kernel/gdb_chan.c): stops the image from the interrupt
+ * when gdb sent ^C or a new gdb attaches on its port. Weak: absent, no-op. */
+void vcon_gdb_hook(struct vcon *d) __attribute__((weak));
+
 static void vcon_irq(void *arg)
 {
     struct vcon *d = arg;
@@ -93,6 +97,8 @@ static void vcon_irq(void *arg)
         }
     }
     sched_wake_all(&d->waiters);
+    if (vcon_gdb_hook)
+        vcon_gdb_hook(d);
 }
 
 void vcon_unlock(struct vcon *d)

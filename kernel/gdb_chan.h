@@ -1,0 +1,33 @@
+/*
+ * kernel/gdb_chan.c as kernel/gdb.c uses it: the stub's transport over the
+ * lucent.gdb virtio-serial port.
+ */
+#ifndef LU_KERNEL_GDB_CHAN_H
+#define LU_KERNEL_GDB_CHAN_H
+#include <stdbool.h>
+#include "../gdbstub/gdbstub.h"
+
+/* Opens the lucent.gdb port and fills @io with its transport. @on_rx runs
+ * from the port's interrupt, with interrupts off, when gdb sent something
+ * while the image ran; @vector is that interrupt's (for
+ * gdb_arch_irq_frame). Returns false when the image has no such port. */
+bool gdb_chan_transport(struct lu_gdb_transport *io, void (*on_rx)(unsigned vector));
+
+/* Whether the port interrupts (MSI-X): without it ^C goes unseen. */
+bool gdb_chan_has_irq(void);
+
+/* The port's receive queue signals by NMI (gdb_chan.c says why): every
+ * NMI is then offered to the stub first. */
+bool gdb_chan_nmi_mode(void);
+/* An NMI while the stub serves: a wake-up; returns it past a pending hlt. */
+struct trap_frame;
+void gdb_chan_nmi_wake(struct trap_frame *tf);
+/* Serving from inside an NMI (no NMI can wake a halt): spin instead. */
+void gdb_chan_in_nmi(bool on);
+/* gdb sent bytes (or left) and the stub has not read them yet. */
+bool gdb_chan_rx_pending(void);
+/* The device lock, from an NMI: a thread it interrupted may hold it. */
+bool gdb_chan_lock(void);
+void gdb_chan_unlock(void);
+
+#endif
