@@ -39,7 +39,6 @@
 LU_TRACE_SLICE(http_request, "http", (const char *, method), (const char *, path), (int, status));
 
 #define SEND_TIMEOUT_S 10
-#define THREAD_STACK (64 * 1024)
 
 struct conn {
     int fd;
@@ -253,7 +252,7 @@ int server_run(const struct server_config *cfg)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_attr_setstacksize(&attr, httpd_thread_stack);
     printf("httpd: listening on port %d (at most %d connections)\n", cfg->port, cfg->max_conns);
     fflush(stdout);
 

@@ -19,6 +19,9 @@ struct server_config {
 /* Listens on 0.0.0.0:port and serves until a fatal error; returns -errno. */
 int server_run(const struct server_config *cfg);
 
+/* port_{image,host}.c: a connection thread's stack size (bytes). */
+extern const unsigned long httpd_thread_stack;
+
 /* stats_{image,host}.c: the platform's network counters, appended to /stats. */
 int net_stats_text(char *buf, size_t len);
 

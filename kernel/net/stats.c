@@ -3,7 +3,6 @@
  * the core lock held, so the counts are a consistent snapshot.
  */
 #include <stdarg.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <lucent/net.h>
 #include "lwip/memp.h"
@@ -76,8 +75,8 @@ int lu_net_stats_text(char *buf, size_t len)
         (unsigned long long)v.tx_dropped, (unsigned long long)v.interrupts);
     /* Where the guest's RAM is: the image, the malloc heap (sbrk'd, grows
      * up), pages (stacks, DMA; grow down) and the gap between the two. */
-    put(&o, "mem.ram_top %lu\nmem.image %lu\nmem.sbrk %lu\nmem.pages %lu\nmem.gap %lu\nmalloc.used %lu\n",
-        (unsigned long)mem_top(), (unsigned long)(__image_end - __image_start), (unsigned long)heap_used(),
-        (unsigned long)pages_used_bytes(), (unsigned long)heap_free(), (unsigned long)mallinfo().uordblks);
+    put(&o, "mem.ram_top %lu\nmem.image %lu\nmem.sbrk %lu\nmem.pages %lu\nmem.gap %lu\n", (unsigned long)mem_top(),
+        (unsigned long)(__image_end - __image_start), (unsigned long)heap_used(), (unsigned long)pages_used_bytes(),
+        (unsigned long)heap_free());
     return (int)o.pos;
 }

@@ -115,8 +115,10 @@ def status_of(resp):
     return int(m.group(1)) if m else None
 
 
-def check_no_leak(s, label):
-    """Image only: lwIP's pools hold nothing that no connection owns."""
+def check_no_leak(s, label, tolerate=()):
+    """Image only: lwIP's pools hold nothing that no connection owns.
+    @tolerate: error counters that may be non-zero (a test that starves
+    the guest on purpose: memory ran out and lwIP dropped, not leaked)."""
     if BUILD != 'image':
         return
     st = s.stats()
@@ -131,6 +133,7 @@ def check_no_leak(s, label):
     check(st['pool.TCP_SEG.used'] <= 8, f'{label}: unacknowledged segments drained ({st["pool.TCP_SEG.used"]})')
     check(st['pool.NETBUF.used'] == 0 and st['pool.TCPIP_MSG_API.used'] == 0,
           f'{label}: no netbufs or API messages outstanding')
-    errs = {k: v for k, v in st.items() if k.endswith('.err') and v and not k.startswith('pool.TCP_PCB')}
+    errs = {k: v for k, v in st.items()
+            if k.endswith('.err') and v and not k.startswith('pool.TCP_PCB') and k not in tolerate}
     check(not errs, f'{label}: no pool ran out ({errs})')
     return st

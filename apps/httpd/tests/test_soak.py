@@ -1,6 +1,7 @@
 """Soak (suite `slow`): 50,000 requests, a new connection for every tenth,
 from 16 clients; the server must still answer and, in the image, lwIP's
-pools must hold no more than before (connections in TIME_WAIT aside)."""
+pools must hold no more than before (connections in TIME_WAIT aside), nor
+may the kernel's pages (thread stacks) or malloc heap (sbrk)."""
 import threading
 import time
 from httpdlib import Server, check, check_no_leak
@@ -46,3 +47,8 @@ with Server() as s:
     if after:
         check(after['heap.used'] <= base['heap.used'] + 4096,
               f'lwIP heap back to its idle size ({base["heap.used"]} -> {after["heap.used"]} bytes)')
+        # The kernel's side: 5,000 connection threads came and went; their
+        # stacks (pages in use) must have gone back, and the malloc heap
+        # (sbrk, which never shrinks) must not have kept growing.
+        for k, slack in (('mem.pages', 128 << 10), ('mem.sbrk', 256 << 10)):
+            check(after[k] <= base[k] + slack, f'{k} back to its idle size ({base[k]} -> {after[k]} bytes)')
