@@ -10,7 +10,14 @@
 Host-facing ports bind to 127.0.0.1 unless --net-bind says otherwise. PORT
 is a free one unless --port gives it. This module owns the arguments and
 the port; the run itself belongs to tools/lucent.
+
+QEMU's user network listens on the forwarded port with a backlog of 1, so
+a burst of new connections overflows the host kernel's accept queue and
+clients wait for handshake retransmits (1 s, 3 s, ...). The image run puts
+tools/qemu-backlog (an LD_PRELOAD shim, built in the host build) into
+QEMU's environment to raise it; backlog.c has the measurements.
 """
+import os
 import socket
 
 GUEST_PORT = 80
@@ -47,5 +54,26 @@ def setup(a, host, note):
         note(f'serving at http://{a.net_bind}:{port}/')
     if host:
         return ['--port', str(port)], []
+    preload_backlog_shim(note if not a.quiet else None)
     return [], ['-netdev', f'user,id=n0,hostfwd=tcp:{a.net_bind}:{port}-:{GUEST_PORT}',
                 '-device', 'virtio-net-pci,netdev=n0']
+
+
+def backlog_shim_path():
+    root = os.environ.get('LUCENT_BUILD_ROOT',
+                          os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'build'))
+    return os.path.join(root, 'host', 'tools', 'qemu-backlog', 'lucent-qemu-backlog.so')
+
+
+def preload_backlog_shim(note):
+    """Adds the shim to LD_PRELOAD for the QEMU this launcher starts (the
+    launcher's own environment: QEMU inherits it). Without the shim (no
+    host build) QEMU keeps its backlog of 1, which only costs latency."""
+    path = backlog_shim_path()
+    if not os.path.exists(path):
+        if note:
+            note(f'{path} not built: QEMU keeps a listen backlog of 1 (bursts of connects wait 1 s+)')
+        return
+    pre = os.environ.get('LD_PRELOAD', '')
+    if path not in pre.split():
+        os.environ['LD_PRELOAD'] = (pre + ' ' + path).strip()

@@ -227,7 +227,7 @@ static int listen_on(int port)
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 128) < 0) {
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 256) < 0) {
         int e = errno;
         close(s);
         return -e;

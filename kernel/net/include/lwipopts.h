@@ -54,7 +54,7 @@
 #define DEFAULT_TCP_RECVMBOX_SIZE 64
 #define DEFAULT_UDP_RECVMBOX_SIZE 16
 #define DEFAULT_RAW_RECVMBOX_SIZE 16
-#define DEFAULT_ACCEPTMBOX_SIZE 128
+#define DEFAULT_ACCEPTMBOX_SIZE 256 /* 200 clients connecting at once all wait in accept() */
 
 /* ---- protocols ------------------------------------------------------------ */
 #define LWIP_IPV4 1
