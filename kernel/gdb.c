@@ -232,21 +232,30 @@ __attribute__((constructor)) static void gdb_init(void)
     wait_for_panic = strstr(opt, "panic") != NULL;
     enabled = true;
     struct lu_gdb_transport io;
-    if (gdb_chan_transport(&io, rx_interrupt)) {
+    bool chan = gdb_chan_transport(&io);
+    if (chan) {
         wire = "lucent.gdb";
-        if (!gdb_chan_has_irq())
-            kprintf("lucent: gdb: the lucent.gdb port has no interrupt: ^C and attaching to a "
-                    "running image will not be seen\n");
     } else {
         io = com2;
         com2_init();
-        if (irq_register_isa(3, com2_irq, NULL, "gdb") >= 0)
-            outb(COM2 + IER, 0x01); /* interrupt on received data: attach and ^C */
     }
     lu_gdb_init(&stub, &target, &io);
     trap_set_exception_hook(exception_hook);
+    /* Only now may gdb's bytes stop the image: the stub is ready. */
+    if (chan) {
+        gdb_chan_start(rx_interrupt);
+        if (!gdb_chan_has_irq())
+            kprintf("lucent: gdb: the lucent.gdb port has no interrupt: ^C and attaching to a "
+                    "running image will not be seen\n");
+    } else if (irq_register_isa(3, com2_irq, NULL, "gdb") >= 0) {
+        outb(COM2 + IER, 0x01); /* interrupt on received data: attach and ^C */
+    }
     if (wait) {
         kprintf("lucent: gdb=wait: stopped before main(), waiting for gdb on %s\n", wire);
+        gdb_arch_break_once((uintptr_t)main);
+    } else if (chan && gdb_chan_has_bytes()) {
+        /* A gdb that connected before we booted: its bytes came before
+         * anything could stop us for them. It gets the image at main(). */
         gdb_arch_break_once((uintptr_t)main);
     }
 }

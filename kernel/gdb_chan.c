@@ -76,6 +76,10 @@ void gdb_chan_nmi_wake(struct trap_frame *tf)
 bool gdb_chan_nmi_mode(void) { return nmi_mode; }
 void gdb_chan_in_nmi(bool on) { in_nmi = on; }
 bool gdb_chan_rx_pending(void) { return port && rx_pending(); }
+bool gdb_chan_has_bytes(void)
+{
+    return port && (in_pos < in_len || port->rx_count || port->rx.used->idx != port->rx.last_used);
+}
 
 bool gdb_chan_lock(void)
 {
@@ -178,15 +182,21 @@ static int chan_getc(void *ctx, int64_t timeout_ns)
     }
 }
 
-bool gdb_chan_transport(struct lu_gdb_transport *io, void (*on_rx)(unsigned vector))
+bool gdb_chan_transport(struct lu_gdb_transport *io)
 {
     port = lu_chan_open("lucent.gdb");
     if (!port)
         return false;
-    stop_hook = on_rx;
-    setup_nmi();
     *io = (struct lu_gdb_transport){.getc = chan_getc, .write = chan_write, .flush = chan_flush};
     return true;
+}
+
+void gdb_chan_start(void (*on_rx)(unsigned vector))
+{
+    unsigned long f = irq_save(); /* the hook runs from the device's interrupt */
+    stop_hook = on_rx;
+    irq_restore(f);
+    setup_nmi();
 }
 
 bool gdb_chan_has_irq(void) { return port && port->dev->irq; }

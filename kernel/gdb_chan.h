@@ -7,11 +7,15 @@
 #include <stdbool.h>
 #include "../gdbstub/gdbstub.h"
 
-/* Opens the lucent.gdb port and fills @io with its transport. @on_rx runs
- * from the port's interrupt, with interrupts off, when gdb sent something
- * while the image ran; @vector is that interrupt's (for
- * gdb_arch_irq_frame). Returns false when the image has no such port. */
-bool gdb_chan_transport(struct lu_gdb_transport *io, void (*on_rx)(unsigned vector));
+/* Opens the lucent.gdb port and fills @io with its transport. Returns
+ * false when the image has no such port. */
+bool gdb_chan_transport(struct lu_gdb_transport *io);
+
+/* Turns on what stops a running image, once the stub is ready for it:
+ * @on_rx runs from the port's interrupt, with interrupts off, when gdb
+ * sent something while the image ran (@vector is that interrupt's, for
+ * gdb_arch_irq_frame); and the NMI (gdb_chan_nmi_mode). */
+void gdb_chan_start(void (*on_rx)(unsigned vector));
 
 /* Whether the port interrupts (MSI-X): without it ^C goes unseen. */
 bool gdb_chan_has_irq(void);
@@ -26,6 +30,8 @@ void gdb_chan_nmi_wake(struct trap_frame *tf);
 void gdb_chan_in_nmi(bool on);
 /* gdb sent bytes (or left) and the stub has not read them yet. */
 bool gdb_chan_rx_pending(void);
+/* gdb sent bytes not read yet (a peer that came and went silently: no). */
+bool gdb_chan_has_bytes(void);
 /* The device lock, from an NMI: a thread it interrupted may hold it. */
 bool gdb_chan_lock(void);
 void gdb_chan_unlock(void);

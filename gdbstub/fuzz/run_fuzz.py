@@ -25,7 +25,8 @@ def seeds():
             b'X10000,2:a}]', b'Z0,10010,1', b'z0,10010,1', b'Z2,10020,4', b'Z1,10030,1',
             b'qfThreadInfo', b'qsThreadInfo', b'qC', b'Hg2', b'Hc1', b'T2', b'qThreadExtraInfo,2',
             b'qRcmd,68656c70', b'qRcmd,74687265616473', b'vCont?', b'vCont;s:1;c', b'c', b's',
-            b'C0b', b'D', b'k', b'qAttached', b'vMustReplyEmpty']
+            b'C0b', b'D', b'k', b'qAttached', b'vMustReplyEmpty', b'qXfer:threads:read::0,fff',
+            b'qXfer:threads:read::20,10']
     out = []
     for flags in (0, 1, 2, 0x80):
         for c in cmds:

@@ -6,6 +6,7 @@
  *   gdb-demo run       call the functions a few times, exit 0
  *   gdb-demo loop      keep calling them until killed (attach, ^C, detach)
  *   gdb-demo crash     dereference NULL in demo_crash()
+ *   gdb-demo panic     LU_PANIC in demo_panic()
  *   gdb-demo threads   like loop, with two named worker threads
  */
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 
 /* Weak: the image has threads only once the scheduler (issue B) is in. */
 #pragma weak pthread_create
@@ -41,6 +43,11 @@ __attribute__((noinline)) void demo_crash(volatile int *p)
     *p = 1; /* DEMO_NULL_LINE */
 }
 
+__attribute__((noinline)) void demo_panic(int code)
+{
+    LU_PANIC("gdb-demo panics with %d", code); /* DEMO_PANIC_LINE */
+}
+
 static void *worker(void *arg)
 {
     for (volatile long i = 0;; i++) {
@@ -57,6 +64,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (strcmp(mode, "crash") == 0)
         demo_crash(NULL);
+    if (strcmp(mode, "panic") == 0)
+        demo_panic(42);
     if (strcmp(mode, "threads") == 0) {
         if (!pthread_create) {
             printf("gdb-demo: no threads in this build\n");

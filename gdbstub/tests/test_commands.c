@@ -323,6 +323,32 @@ LU_TEST(gdb_threads)
     ASK_EQ("qThreadExtraInfo,", "E16");
 }
 
+/* qXfer:threads:read: the whole list in one reply ('l': nothing after),
+ * or windows of it ('m' while more follows) that add up to the same. */
+LU_TEST(gdb_threads_xml)
+{
+    setup();
+    static char whole[1024];
+    snprintf(whole, sizeof whole, "%s", ask("qXfer:threads:read::0,fff"));
+    LU_CHECK(whole[0] == 'l');
+    LU_CHECK(strstr(whole, "<thread id=\"2\" name=\"worker\">blocked</thread>") != NULL);
+    LU_CHECK(strstr(whole, "</threads>") != NULL);
+    static char joined[1024];
+    size_t n = 0;
+    for (int off = 0;; off += 16) {
+        char q[64];
+        snprintf(q, sizeof q, "qXfer:threads:read::%x,10", off);
+        const char *r = ask(q);
+        LU_CHECK(r[0] == 'm' || r[0] == 'l');
+        n += (size_t)snprintf(joined + n, sizeof joined - n, "%s", r + 1);
+        if (r[0] == 'l' || n >= sizeof joined - 32)
+            break;
+    }
+    LU_CHECK(strcmp(joined, whole + 1) == 0);
+    ASK_EQ("qXfer:threads:read::ffff,10", "E16");
+    ASK_EQ("qXfer:threads:read:x:0,10", "E16");
+}
+
 static char hexbuf[512];
 static const char *rcmd(const char *cmd)
 {

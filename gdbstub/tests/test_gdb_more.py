@@ -1,0 +1,59 @@
+"""Real gdb against gdb-demo, the items test_gdb.py does not cover: a
+hardware breakpoint (`hbreak`, DR0-DR3) and a software one in read-only
+text (int3 written through the stub's own mapping), `monitor trace` and
+`monitor metrics`, and LU_PANIC stopping into gdb as SIGABRT, both with gdb
+attached and with --gdb-on-panic and no gdb yet."""
+import os
+import re
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gdblib import Image, gdb, require_image_and_gdb, source_line  # noqa: E402
+from lulib import check  # noqa: E402
+
+require_image_and_gdb()
+
+# 1. Breakpoints of both kinds, and the monitor commands that drive E and G.
+with Image('run', '--gdb-wait') as img:
+    out = gdb(img.port, [
+        'echo ==text\\n', 'info symbol demo_step',
+        'hbreak demo_step', 'continue', 'echo ==hb\\n', 'print i', 'delete',
+        'break demo_add', 'continue', 'echo ==sw\\n', 'print a', 'x/1i $pc', 'delete',
+        'echo ==trace\\n', 'monitor trace sched', 'monitor trace off',
+        'echo ==metrics\\n', 'monitor metrics',
+        'echo ==end\\n', 'kill'])
+    print(out)
+    sec = dict(re.findall(r'^==(\w+)\n(.*?)(?=^==|\Z)', out, re.M | re.S))
+    check('in section .text' in sec.get('text', ''), 'demo_step is in .text (mapped read-only)')
+    check(re.search(r'Hardware assisted breakpoint 1 at', out) and
+          re.search(r'Breakpoint 1, demo_step \(i=(i@entry=)?0\)', out),
+          'hbreak demo_step: the hardware breakpoint hits (i = 0)')
+    check(re.search(r'Breakpoint 2, demo_add \(a=(a@entry=)?0', out),
+          'break demo_add: the software breakpoint in read-only text hits (a = 0)')
+    check(re.search(r'=> 0x[0-9a-f]+ <demo_add(\+\d+)?>:\s+\w', sec.get('sw', '')) and 'int3' not in sec.get('sw', ''),
+          'memory reads show the original instruction, not the int3')
+    t = sec.get('trace', '')
+    check(re.search(r"tracing 'sched': [1-9]\d* tracepoints enabled", t) and
+          re.search(r'tracing off \(\d+ tracepoints disabled\)', t),
+          'monitor trace sched / off: tracepoints enabled, then disabled')
+    check(re.search(r'^# TYPE \w+', sec.get('metrics', ''), re.M), 'monitor metrics prints the exposition')
+    check(img.wait(30) is not None, 'kill ends the image')
+
+# 2. LU_PANIC with gdb attached: SIGABRT, the panicking frame one up.
+line = source_line('DEMO_PANIC_LINE')
+with Image('panic', '--gdb-wait') as img:
+    out = gdb(img.port, ['continue', 'echo ==bt\\n', 'bt 4', 'continue'])
+    print(out)
+    check('received signal SIGABRT' in out, 'LU_PANIC stops into gdb as SIGABRT')
+    check(re.search(rf'demo_panic \(code=(code@entry=)?42\) at \S*gdb_demo\.c:{line}', out),
+          f'bt shows demo_panic at gdb_demo.c:{line}')
+    rc = img.wait(30)
+    check(rc == 134, f'continue: the panic report runs and the image exits 134 ({rc})')
+    check('gdb-demo panics with 42' in img.output(), 'the panic message is on the console')
+
+# 3. --gdb-on-panic: a panic with no gdb waits for one and says so.
+with Image('panic', '--gdb-on-panic') as img:
+    check(img.wait_for('waiting for gdb', 30), 'a panic without a debugger waits and says so')
+    check('panic' in img.output().split('waiting for gdb')[0].splitlines()[-1], 'the message says it is a panic')
+    out = gdb(img.port, ['bt 4', 'kill'])
+    print(out)
+    check(re.search(rf'demo_panic .* at \S*gdb_demo\.c:{line}', out), 'a gdb attaching afterwards finds the panic')
