@@ -3,7 +3,8 @@
 - image: QEMU user networking (slirp) with one forwarded port,
   `-netdev user,id=n0,hostfwd=tcp:127.0.0.1:PORT-:80 -device virtio-net-pci,netdev=n0`.
   The guest gets 10.0.2.15 from QEMU's DHCP server (kernel/net/net.c), and
-  its port 80 answers on 127.0.0.1:PORT of the host.
+  its port 80 answers on 127.0.0.1:PORT of the host. With a static
+  `--kernel-opt ip=A.B.C.D/LEN`, the port is forwarded to A.B.C.D instead.
 - hostbuild: the process listens on the host itself; it is passed
   `--port PORT` (apps take their port from argv).
 
@@ -55,7 +56,13 @@ def setup(a, host, note):
     if host:
         return ['--port', str(port)], []
     preload_backlog_shim(note if not a.quiet else None)
-    return [], ['-netdev', f'user,id=n0,hostfwd=tcp:{a.net_bind}:{port}-:{GUEST_PORT}',
+    # A static ip= on the kernel command line is where the port must go;
+    # otherwise QEMU picks its first DHCP address (10.0.2.15).
+    guest = ''
+    for kv in getattr(a, 'kernel_opt', None) or []:
+        if kv.startswith('ip='):
+            guest = kv[3:].split('/')[0]
+    return [], ['-netdev', f'user,id=n0,hostfwd=tcp:{a.net_bind}:{port}-{guest}:{GUEST_PORT}',
                 '-device', 'virtio-net-pci,netdev=n0']
 
 
