@@ -8,6 +8,8 @@
  *   gdb=wait     the same, and stop before main() until gdb attaches
  *   gdb=panic    a fault or panic with no gdb attached waits for one (may
  *                be combined: gdb=on,panic)
+ *   gdbnmi=off   (separate option) the lucent.gdb transport spins instead of
+ *                halting while stopped (kernel/gdb_chan.c)
  *
  * Transport: the lucent.gdb virtio-serial port when the image has one
  * (kernel/gdb_chan.c, which says why), else COM2. The UART stays as the

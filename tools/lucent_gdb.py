@@ -2,7 +2,7 @@
 
   lucent run --gdb [PORT] APP      serve the image's gdb stub on 127.0.0.1:PORT
   lucent run --gdb-wait APP        the same, stopped before main() until gdb attaches
-  lucent run --gdb-on-panic APP    a fault with no debugger attached waits for one
+  lucent run --gdb-on-panic APP    a fault or LU_PANIC with no debugger attached waits for one
 
 The stub speaks over the image's `lucent.gdb` virtio-serial port, whose QEMU
 chardev listens on TCP 127.0.0.1:PORT instead of the run dir's socket
@@ -45,7 +45,7 @@ def add_arguments(p):
     p.add_argument('--gdb-wait', action='store_true',
                    help='like --gdb, and stop before main() until gdb attaches')
     p.add_argument('--gdb-on-panic', action='store_true',
-                   help='on a fault with no debugger attached, wait for gdb (prints how to attach)')
+                   help='on a fault or LU_PANIC with no debugger attached, wait for gdb (prints how to attach)')
 
 
 def free_port():
@@ -75,7 +75,7 @@ def setup(a, image, note):
     if a.gdb_wait:
         what = 'stopped before main(), waiting for gdb'
     elif a.gdb is None:
-        what = 'a fault waits for gdb'
+        what = 'a fault or panic waits for gdb'
     else:
         what = 'attach any time'
     if not a.quiet:
