@@ -1,6 +1,7 @@
 """The platform and httpd metrics (issue G, built-ins): httpd behind
 `lucent run --net --metrics`, a known number of HTTP requests, then one
-scrape through the bridge (and `lucent run --help` lists --metrics). Every family the build promises is there,
+scrape through the bridge (and `lucent run --help` lists --metrics), then
+a real Prometheus server scraping the bridge while more requests go in. Every family the build promises is there,
 promtool is clean, and httpd_requests_total counts exactly what was sent."""
 import os
 import re
@@ -11,7 +12,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metricslib import BOOT_TIMEOUT, bridge_binary, http_get, lulib, poll, sample  # noqa: E402
+from metricslib import BOOT_TIMEOUT, Prometheus, bridge_binary, http_get, lulib, poll, sample  # noqa: E402
 
 # Both builds.
 COMMON = ['lucent_heap_bytes{state="used"}', 'lucent_heap_bytes{state="free"}', 'lucent_context_switches_total',
@@ -42,7 +43,7 @@ def main():
     proc = subprocess.Popen([sys.executable, lulib.LAUNCHER, 'run', *host, '--net', '--metrics', 'httpd'],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=lulib.launcher_env(),
                             start_new_session=True)
-    lines = []
+    lines, prom = [], None
     try:
         deadline = time.monotonic() + BOOT_TIMEOUT
         while time.monotonic() < deadline and not any('httpd: listening' in l for l in lines):
@@ -81,7 +82,21 @@ def main():
         r = subprocess.run(['promtool', 'check', 'metrics'], input=body, capture_output=True, text=True)
         lulib.check(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
                     f'promtool check metrics is clean ({(r.stdout + r.stderr).strip() or "no findings"})')
+
+        # A real Prometheus server scrapes the same bridge; more requests
+        # go in while it runs, and its API must reach the exact total.
+        prom = Prometheus(murl.split('/')[2])
+        prom.wait_value('up{job="lucent"}', 1.0, 40)
+        more = 5
+        for _ in range(more):
+            urllib.request.urlopen(site, timeout=20).read()
+        want = GETS + MISSES + more
+        prom.wait_value('sum(httpd_requests_total)', float(want), 40)
+        lulib.check(True, f'Prometheus: sum(httpd_requests_total) reached {want} after {more} more requests')
+        lulib.check(prom.value('httpd_requests_total{code="404"}') == MISSES, f'Prometheus: {MISSES} of them are 404s')
     finally:
+        if prom:
+            prom.stop()
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
             try:
