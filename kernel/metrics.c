@@ -11,6 +11,8 @@
 #include <malloc.h>
 #include <lucent/metrics.h>
 #include "arch/x86_64/irq.h"
+#include "drivers/pci.h"
+#include "drivers/virtio.h"
 #include "kernel.h"
 
 uint64_t sched_context_switches(void); /* sched/sched.c */
@@ -73,3 +75,30 @@ static void irq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
 }
 LU_COLLECTOR(interrupts, "lucent_interrupts_total", "Device interrupts handled, by vector.",
              LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("vector"), irq_collect);
+
+/* ---- virtio queues -------------------------------------------------------- */
+
+/* Per queue: buffers made available to the device, notifications sent to it
+ * (adds it did not ask to hear about are not notified), and buffers it
+ * handed back. Read unlocked: each is a 64-bit word one driver writes. */
+static void virtq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
+{
+    struct virtq *q;
+    for (unsigned i = 0; (q = virtq_registered(i)); i++) {
+        char dev[16], queue[8];
+        uint16_t id = q->dev && q->dev->pci ? q->dev->pci->device : 0;
+        /* modern ids are 0x1040 + type: 1 network, 3 console */
+        const char *name = id == 0x1041 || id == 0x1000 ? "net" : id == 0x1043 || id == 0x1003 ? "console" : NULL;
+        if (name)
+            ksnprintf(dev, sizeof dev, "%s", name);
+        else
+            ksnprintf(dev, sizeof dev, "%04x", id);
+        ksnprintf(queue, sizeof queue, "%u", q->index);
+        lu_metrics_emit(s, LU_VALUES(dev, queue, "add"), (int64_t)q->n_add);
+        lu_metrics_emit(s, LU_VALUES(dev, queue, "notify"), (int64_t)q->n_notify);
+        lu_metrics_emit(s, LU_VALUES(dev, queue, "used"), (int64_t)q->n_used);
+    }
+}
+LU_COLLECTOR(virtq_ops, "lucent_virtio_queue_operations_total",
+             "virtio queue operations: buffers added, device notifications, buffers the device returned.",
+             LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("device", "queue", "op"), virtq_collect);

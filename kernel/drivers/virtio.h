@@ -89,7 +89,13 @@ struct virtq {
     uint16_t *chain_len; /* per head descriptor: descriptors in its chain */
     void *pages;
     size_t npages;
+    /* operations, for lucent_virtio_queue_operations_total (kernel/metrics.c) */
+    uint64_t n_add, n_notify, n_used;
 };
+
+/* Every queue set up so far, for metrics; at most VIRTQ_REGISTRY_MAX. */
+#define VIRTQ_REGISTRY_MAX 64
+struct virtq *virtq_registered(unsigned i);
 
 /* One buffer of a request: device-readable (out) or device-writable (in). */
 struct virtq_buf {

@@ -26,6 +26,25 @@
 LU_TRACEPOINT(virtq_kick, "virtio", INSTANT, (uint32_t, queue), (uint32_t, avail_idx), (bool, notify));
 LU_TRACEPOINT(virtq_used, "virtio", INSTANT, (uint32_t, queue), (uint32_t, id), (uint32_t, len));
 
+static struct virtq *registry[VIRTQ_REGISTRY_MAX];
+static unsigned nregistered;
+
+struct virtq *virtq_registered(unsigned i)
+{
+    return i < __atomic_load_n(&nregistered, __ATOMIC_ACQUIRE) ? registry[i] : NULL;
+}
+
+static void remember(struct virtq *q)
+{
+    for (unsigned i = 0; i < nregistered; i++)
+        if (registry[i] == q)
+            return;
+    if (nregistered < VIRTQ_REGISTRY_MAX) {
+        registry[nregistered] = q;
+        __atomic_store_n(&nregistered, nregistered + 1, __ATOMIC_RELEASE);
+    }
+}
+
 int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t max_size)
 {
     uint16_t dev_max = virtio_pci_queue_max(v, index);
@@ -56,6 +75,7 @@ int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t 
     q->num_free = n;
     q->notify =
         virtio_pci_queue_enable(v, index, n, (uintptr_t)q->desc, (uintptr_t)q->avail, (uintptr_t)q->used);
+    remember(q);
     return 0;
 }
 
@@ -81,6 +101,7 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *c
     q->avail->ring[q->avail->idx & (q->size - 1)] = head;
     barrier(); /* the ring entry before the index that publishes it (x86: stores stay ordered) */
     q->avail->idx++;
+    q->n_add++;
     return 0;
 }
 
@@ -90,8 +111,10 @@ void virtq_kick(struct virtq *q)
      * or we could skip a notify the device needs: a store-load fence. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     lu_trace_virtq_kick(q->index, q->avail->idx, !(q->used->flags & VIRTQ_USED_F_NO_NOTIFY));
-    if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY))
+    if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY)) {
         *q->notify = q->index;
+        q->n_notify++;
+    }
 }
 
 bool virtq_pending(const struct virtq *q) { return q->used->idx != q->last_used; }
@@ -108,6 +131,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
                  q->dev->pci->vendor, q->dev->pci->device, q->index, id,
                  id >= q->size ? "out of range" : "not in flight", q->size);
     q->last_used++;
+    q->n_used++;
     lu_trace_virtq_used(q->index, id, n);
     void *cookie = q->cookie[id];
     q->cookie[id] = NULL;

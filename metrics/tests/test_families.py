@@ -25,6 +25,8 @@ IMAGE = ['lucent_page_allocator_bytes{state="used"}', 'lucent_page_allocator_byt
          'lucent_net_packets_dropped_total{proto="ip"}', 'lucent_net_tcp_connections',
          'lucent_virtio_net_packets_total{direction="rx"}', 'lucent_virtio_net_interrupts_total',
          'lucent_thread_switches_total',
+         'lucent_virtio_queue_operations_total{device="net",queue="0",op="used"}',
+         'lucent_virtio_queue_operations_total{device="console",queue="2",op="add"}',
          # per-CPU rings exist from boot; the hostbuild's per-thread rings only once a thread traces
          'lucent_trace_events_total{ring="0"}', 'lucent_trace_events_dropped_total{ring="0"}']
 GETS, MISSES = 12, 3
