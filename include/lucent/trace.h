@@ -49,6 +49,15 @@
 #define LU_CONFIG_USDT 0
 #endif
 #if LU_CONFIG_TRACING && LU_CONFIG_USDT
+/* USDT semaphores: a tracer attaching to a probe (libbpf, bpftrace) adds 1
+ * to its semaphore, so lu_trace_X_enabled() is true while anyone watches,
+ * even with the category off in the process, and code that prepares costly
+ * arguments only when enabled still feeds the probe. (A file that included
+ * <sys/sdt.h> before us has probes without semaphores; then only the
+ * category counts.) */
+#ifndef _SYS_SDT_H
+#define _SDT_HAS_SEMAPHORES 1
+#endif
 #include <sys/sdt.h>
 #endif
 
@@ -222,8 +231,18 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
 #define LU__USDT3(p, ...) STAP_PROBE3(lucent, p, __VA_ARGS__)
 #define LU__USDT4(p, ...) STAP_PROBE4(lucent, p, __VA_ARGS__)
 #define LU__USDT5(p, ...) STAP_PROBE5(lucent, p, __VA_ARGS__)
+#ifdef _SDT_HAS_SEMAPHORES
+#define LU__USDT_SEMAPHORE(ident)                                                                  \
+    __attribute__((used, section(".probes"))) static volatile unsigned short lucent_##ident##_semaphore;
+#define LU__USDT_WATCHED(ident) (lucent_##ident##_semaphore != 0)
+#else
+#define LU__USDT_SEMAPHORE(ident)
+#define LU__USDT_WATCHED(ident) 0
+#endif
 #else
 #define LU__USDT(probe, ...) (void)0
+#define LU__USDT_SEMAPHORE(ident)
+#define LU__USDT_WATCHED(ident) 0
 #endif
 
 #if LU_CONFIG_TRACING
@@ -234,9 +253,11 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
                          .name = display, .category = cat,                                       \
                          .arg_names = {LU__MAP(LU__NAME, ##__VA_ARGS__)},                        \
                          .arg_types = {LU__MAP(LU__TYPE, ##__VA_ARGS__)}};                       \
+    LU__USDT_SEMAPHORE(ident)                                                                      \
+    /* on in the process, or a USDT tracer attached (hostbuild) */                                 \
     __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void)                  \
     {                                                                                              \
-        return __builtin_expect(lu_tp_##ident.on, 0);                                            \
+        return __builtin_expect(lu_tp_##ident.on || LU__USDT_WATCHED(ident), 0);                 \
     }                                                                                              \
     __attribute__((unused, always_inline)) static inline void lu_trace_##ident(                  \
         LU__PARAMS(__VA_ARGS__))                                                                   \

@@ -25,10 +25,11 @@ out = os.path.join(tmp, 'httpd.pftrace')
 with socket.socket() as s:
     s.bind(('127.0.0.1', 0))
     port = s.getsockname()[1]
-# httpd guards its begin probe with lu_trace_http_request_begin_enabled(),
-# so the category must be on in the process for that probe to fire; its own
-# trace goes to /dev/null. (Every unguarded probe fires with tracing off.)
-env = dict(os.environ, LUCENT_RUN_DIR=tmp, LUCENT_TRACE='http', LUCENT_TRACE_FILE='/dev/null')
+# Tracing is off in the process: httpd's begin probe sits behind
+# lu_trace_http_request_begin_enabled(), which the probe's USDT semaphore
+# turns on while the tool is attached (nothing compiled in or switched on).
+env = dict(os.environ, LUCENT_RUN_DIR=tmp)
+env.pop('LUCENT_TRACE', None)
 srv = subprocess.Popen([httpd, '--port', str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, env=env)
 try:
