@@ -211,6 +211,13 @@ def with_trace(cmd_run, note):
     import tempfile
 
     def run(argv):
+        opts = argv[:argv.index('--')] if '--' in argv else argv
+        if any(a in ('-h', '--help') for a in opts):
+            try:
+                return cmd_run(argv)
+            finally:  # argparse exits after its help; ours follows it
+                print('  --trace FILE       record the Perfetto trace from boot into FILE (tracing on\n'
+                      '                     from the first instruction; see also `lucent trace --help`)')
         out, argv = _pop_trace_option(argv)
         if out is None:
             return cmd_run(argv)
