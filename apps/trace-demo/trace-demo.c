@@ -9,6 +9,8 @@
  *                           possible, then prints emitted/dropped counts
  *   trace-demo stream SECS  instants and counters at a steady pace for SECS
  *                           seconds (the collector may come and go meanwhile)
+ *   trace-demo rate K       K thousand "flood" instants a second for 2 s, paced,
+ *                           then prints emitted/dropped (sustained stream rate)
  *   trace-demo panic N      N "tick" instants, then a panic: the flight recorder
  *                           flushes them on the way down
  *
@@ -91,6 +93,23 @@ static int flood(long n)
     return 0;
 }
 
+/* K thousand "flood" events per second for 2 s, in bursts of 100 with a
+ * busy-wait pace (a sleep's wake-up costs more than the burst): the
+ * sustained rate a stream carries, if dropped stays 0. */
+static int rate(long k)
+{
+    uint64_t t0 = lu_plat_now_ns(), ns = 2000000000ULL, sent = 0;
+    for (uint64_t now = t0; now - t0 < ns; now = lu_plat_now_ns()) {
+        uint64_t due = (now - t0) * (uint64_t)k / 1000000;
+        for (; sent < due; sent++)
+            lu_trace_flood(sent);
+    }
+    lu_trace_flush();
+    printf("trace-demo: rate %ld k/s: emitted=%llu in %.2f s, dropped=%llu\n", k, (unsigned long long)sent,
+           (double)ns / 1e9, (unsigned long long)lu_trace_dropped_total());
+    return 0;
+}
+
 static int stream(long secs)
 {
     uint64_t end = lu_plat_now_ns() + (uint64_t)secs * 1000000000ULL;
@@ -116,11 +135,13 @@ int main(int argc, char **argv)
         return flood(n);
     if (strcmp(mode, "stream") == 0)
         return stream(n);
+    if (strcmp(mode, "rate") == 0)
+        return rate(n);
     if (strcmp(mode, "panic") == 0) {
         for (long i = 0; i < n; i++)
             lu_trace_tick((double)i, true);
         LU_PANIC("trace-demo panics on purpose after %ld ticks", n);
     }
-    fprintf(stderr, "usage: trace-demo slices|flood|stream N\n");
+    fprintf(stderr, "usage: trace-demo slices|flood|stream|rate|panic N\n");
     return 2;
 }
