@@ -560,21 +560,13 @@ int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
         break;
     }
     case LU_TRACE_SCHED_WAKEUP:
-        comm(env, t0, cpu, a, sizeof a);
-        m = pb_open(&w, FE_SCHED_WAKING);
-        pb_str(&w, 1, a);                               /* comm */
-        pb_uint(&w, 2, t0);                             /* pid */
-        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
-        pb_uint(&w, 4, 1);                              /* success */
-        pb_uint(&w, 5, cpu);                            /* target_cpu */
-        break;
     case LU_TRACE_THREAD_NEW:
-        /* sched_wakeup_new, not task_newtask: trace_processor starts a new
-         * thread (a second row for the tid) on task_newtask, after the
-         * thread's TrackDescriptor (read first, having no timestamp) has
-         * already made one */
+        /* a new thread is sched_wakeup_new, not task_newtask: trace_processor
+         * starts a new thread (a second row for the tid) on task_newtask,
+         * after the thread's TrackDescriptor (read first, having no
+         * timestamp) has already made one */
         comm(env, t0, cpu, a, sizeof a);
-        m = pb_open(&w, FE_SCHED_WAKEUP_NEW);
+        m = pb_open(&w, tp->kind == LU_TRACE_SCHED_WAKEUP ? FE_SCHED_WAKING : FE_SCHED_WAKEUP_NEW);
         pb_str(&w, 1, a);                               /* comm */
         pb_uint(&w, 2, t0);                             /* pid */
         pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
