@@ -8,8 +8,8 @@
 #include "gdbstub.h"
 
 /* What we tell gdb we do. PacketSize is in hex. */
-#define SUPPORTED                                                                                  \
-    "PacketSize=4000;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;vContSupported+;"     \
+#define SUPPORTED                                                                                            \
+    "PacketSize=4000;qXfer:features:read+;qXfer:threads:read+;swbreak+;hwbreak+;vContSupported+;"            \
     "QStartNoAckMode+"
 
 static bool starts(const char *p, const char *prefix) { return strncmp(p, prefix, strlen(prefix)) == 0; }
@@ -141,13 +141,13 @@ static void txml_byte(struct txml *x, char c)
 static void txml_put(struct txml *x, const char *s, bool escape)
 {
     for (; *s; s++) {
-        const char *e = !escape                      ? NULL
-                        : *s == '&'                  ? "&amp;"
-                        : *s == '<'                  ? "&lt;"
-                        : *s == '>'                  ? "&gt;"
-                        : *s == '"'                  ? "&quot;"
+        const char *e = !escape                    ? NULL
+                        : *s == '&'                ? "&amp;"
+                        : *s == '<'                ? "&lt;"
+                        : *s == '>'                ? "&gt;"
+                        : *s == '"'                ? "&quot;"
                         : (unsigned char)*s < 0x20 ? "?"
-                                                     : NULL;
+                                                   : NULL;
         if (!e)
             txml_byte(x, *s);
         while (e && *e)
@@ -217,7 +217,6 @@ static int rcmd(struct lu_gdb *g, const char *hex)
     lu_gdb_out_reset(g);
     return rc < 0 ? err(g, -rc) : reply(g, "OK");
 }
-
 
 int lu_gdb_query(struct lu_gdb *g, const char *p, size_t len)
 {

@@ -38,8 +38,8 @@ int main(int argc, char **argv);
 static struct lu_gdb stub;
 static bool enabled, wait_for_panic;
 static const char *wire = "COM2"; /* or lucent.gdb: for messages */
-static bool in_stub;    /* a fault inside the stub itself is reported, not served */
-static bool delivering; /* gdb passed a fault's signal on: let it kill the image */
+static bool in_stub;              /* a fault inside the stub itself is reported, not served */
+static bool delivering;           /* gdb passed a fault's signal on: let it kill the image */
 
 /* ---- COM2, polled ------------------------------------------------------------------ */
 
@@ -135,7 +135,9 @@ static bool nmi(struct trap_frame *tf)
     int p = lu_gdb_poll(&stub);
     if (p != LU_GDB_POLL_NONE) {
         struct lu_gdb_stop stop = {.signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5};
-        stop_and_serve(tf, &stop, p == LU_GDB_POLL_KNOCK);
+        /* Inside a device interrupt (often the port's own, for gdb's
+         * connect): show the thread it interrupted, as the IRQ paths do. */
+        stop_and_serve(gdb_arch_outer_frame(tf), &stop, p == LU_GDB_POLL_KNOCK);
     }
     gdb_chan_in_nmi(false);
     gdb_chan_unlock();
@@ -165,8 +167,10 @@ static bool exception_hook(struct trap_frame *tf)
     if (!stub.attached)
         kprintf("\nlucent: %s (vector %lu) in thread %u: waiting for gdb on %s "
                 "(`lucent run --gdb-on-panic` printed the command)\n",
-                panic_signo ? "panic" : tf->vector == 3 ? "breakpoint" : "fault", (unsigned long)tf->vector,
-                (unsigned)lu_plat_thread_id(), wire);
+                panic_signo       ? "panic"
+                : tf->vector == 3 ? "breakpoint"
+                                  : "fault",
+                (unsigned long)tf->vector, (unsigned)lu_plat_thread_id(), wire);
     int sig = stop_and_serve(tf, &stop, false);
     if (sig && tf->vector != 1 && tf->vector != 3) {
         delivering = true; /* the fault report runs and the image exits */

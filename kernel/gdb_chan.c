@@ -51,9 +51,9 @@ static size_t out_len;
  * The race between "nothing there" and `hlt` is closed in the NMI: if it
  * lands on the hlt itself, it returns past it (gdb_chan_nmi_wake).
  */
-static bool nmi_mode;     /* the receive queue signals by NMI */
-static bool in_nmi;       /* serving from inside the NMI: another cannot come, spin */
-static bool nmi_missed;   /* an NMI found the device lock held: vcon_gdb_hook's turn */
+static bool nmi_mode;   /* the receive queue signals by NMI */
+static bool in_nmi;     /* serving from inside the NMI: another cannot come, spin */
+static bool nmi_missed; /* an NMI found the device lock held: vcon_gdb_hook's turn */
 extern const char gdb_chan_hlt[];
 
 static bool rx_pending(void)

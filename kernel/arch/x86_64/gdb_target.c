@@ -576,24 +576,39 @@ int gdb_arch_resume(struct trap_frame *tf)
     return signo;
 }
 
-struct trap_frame *gdb_arch_irq_frame(unsigned vector)
+/* The trap frame of a device interrupt (@vector, or any when 0) whose
+ * handler the frame-pointer chain from @fp runs through, or NULL. */
+static struct trap_frame *irq_frame_from(uintptr_t fp, unsigned vector)
 {
     /* trap_common built a frame-pointer link [rbp, rip] of the interrupted
      * context just below its fxsave area, which sits 512 bytes (16-aligned)
      * below the trap frame. Walk up the rbp chain to that link, and check
      * each of the two places the frame can be from it. */
-    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
     for (int depth = 0; depth < 16 && fp; depth++) {
         if ((fp & 7) || !addr_is_mapped_ram(fp, 16))
             return NULL;
         const uint64_t *link = (const uint64_t *)fp;
         for (uintptr_t c = fp + 16 + 512; c <= fp + 16 + 512 + 8; c += 8) {
             struct trap_frame *tf = (struct trap_frame *)c;
-            if (addr_is_mapped_ram(c, sizeof *tf) && tf->vector == vector && tf->cs == 0x08 &&
+            if (addr_is_mapped_ram(c, sizeof *tf) && (vector ? tf->vector == vector : tf->vector >= 32) &&
+                tf->cs == 0x08 &&
                 tf->rip == link[1] && tf->rbp == link[0] && fxsave_of(tf) == (uint8_t *)fp + 16)
                 return tf;
         }
         fp = link[0];
     }
     return NULL;
+}
+
+struct trap_frame *gdb_arch_irq_frame(unsigned vector)
+{
+    return irq_frame_from((uintptr_t)__builtin_frame_address(0), vector);
+}
+
+struct trap_frame *gdb_arch_outer_frame(struct trap_frame *tf)
+{
+    if (tf->rflags & (1u << 9))
+        return tf; /* interrupts were on: not inside a device interrupt */
+    struct trap_frame *outer = irq_frame_from(tf->rbp, 0);
+    return outer ? outer : tf;
 }

@@ -32,4 +32,9 @@ void gdb_arch_break_once(uintptr_t addr);
  * from inside its handler; NULL if the stack does not look as expected. */
 struct trap_frame *gdb_arch_irq_frame(unsigned vector);
 
+/* For a stop that came in (NMI) while a device interrupt's handler ran:
+ * the frame of the context that interrupt interrupted, which is where gdb
+ * should see the thread. @tf itself otherwise. */
+struct trap_frame *gdb_arch_outer_frame(struct trap_frame *tf);
+
 #endif
