@@ -41,8 +41,10 @@ def ticks(path):
     print(text[-1500:])
     check(ok, f'{os.path.basename(path)} validates')
     check(one(rows[1]) == 0, 'no negative durations')
-    # the kill may fall between a tick and its counter
-    check(0 <= one(rows[0]) - one(rows[2]) <= 1,
+    # the kill may fall between a tick and its counter, and (attaching to a
+    # running process) the probes attach one by one, so the first tick may
+    # come before the counter's probe is in
+    check(0 <= one(rows[0]) - one(rows[2]) <= 2,
           f'one queue_depth counter value per tick ({one(rows[2])}/{one(rows[0])})')
     return one(rows[0])
 
