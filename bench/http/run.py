@@ -3,13 +3,16 @@
 process, and against a Linux guest (Debian's kernel + busybox httpd) on the
 same QEMU, serving the same 1 KiB file through the same user network.
 
-  bench/http/run.py [--duration S] [--connections N] [--skip-linux] [--skip-mem]
+  bench/http/run.py [--duration S] [--connections N] [--warmup S] [--rounds N] [--skip-linux] [--skip-mem]
 
 Prints requests/s and p99 latency per target in two modes: keep-alive
 (wrk's default) and a new connection per request (`Connection: close`;
 busybox httpd only does this), the image ÷ Linux-guest ratio for the mode
 both support, the image size, and the smallest --mem at which httpd boots
-and serves. Build trees come from LUCENT_BUILD_ROOT (default build/).
+and serves. With --rounds N the image and the Linux guest are measured N
+times, alternately, and each round's ratio is printed with their median.
+The load average is printed before and after: the figures are only as quiet
+as the machine. Build trees come from LUCENT_BUILD_ROOT (default build/).
 The Linux guest is assembled in BUILD/linux-guest from Debian packages
 (`apt-get download linux-image-amd64's kernel`, busybox-static).
 """
@@ -49,9 +52,9 @@ def wait_http(url, timeout):
     return None
 
 
-def start(cmd, url, timeout=90):
+def start(cmd, url, timeout=90, env=None):
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                         env=dict(os.environ, LUCENT_BUILD_ROOT=BUILD))
+                         env=dict(os.environ, LUCENT_BUILD_ROOT=BUILD, **(env or {})))
     body = wait_http(url, timeout)
     if body is None:
         stop(p)
@@ -171,6 +174,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--duration', type=int, default=10)
     ap.add_argument('--connections', type=int, default=10)
+    ap.add_argument('--warmup', type=int, default=3, help='seconds of wrk, not counted, before each target')
+    ap.add_argument('--rounds', type=int, default=1, help='image and Linux guest measured this many times')
     ap.add_argument('--skip-linux', action='store_true')
     ap.add_argument('--skip-mem', action='store_true')
     a = ap.parse_args()
@@ -182,16 +187,30 @@ def main():
         if not os.path.isfile(f):
             sys.exit(f'bench/http: {f} not built (ninja -C {os.path.dirname(f)} httpd)')
     results = {}
+    # QEMU's hostfwd listens with a backlog of 1; `lucent run --net` preloads
+    # tools/qemu-backlog into QEMU to lift it, and the Linux guest's QEMU
+    # gets the same, so both sit behind the same front door.
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import lucent_net
+    shim = lucent_net.backlog_shim_path()
+    qemu_env = {'LD_PRELOAD': shim} if os.path.exists(shim) else {}
+    print(f'load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; '
+          f'QEMU listen backlog shim: {"yes" if qemu_env else "no (not built)"}')
 
-    def bench(name, cmd, url):
-        p, body = start(cmd, url + '1k')
+    def bench(name, cmd, url, env=None):
+        p, body = start(cmd, url + '1k', env=env)
         if body is None:
             print(f'{name}: did not come up')
             return None
+        # A freshly booted guest is still warming up (TCG translating its
+        # code, the Linux guest finishing its boot): a few seconds of load
+        # first, not counted.
+        if a.warmup:
+            wrk(url + '1k', a.warmup, a.connections, True)
         for close in (False, True):
             mode = 'close' if close else 'keep-alive'
             r = wrk(url + '1k', a.duration, a.connections, close)
-            results[(name, mode)] = r
+            results.setdefault((name, mode), []).append(r)
             print(f'{name:12} {mode:10} {r["rps"]:9.0f} req/s   p99 {r["p99_ms"] or 0:8.2f} ms  {r["errors"]}',
                   flush=True)
         stop(p)
@@ -200,15 +219,22 @@ def main():
     port = free_port()
     print(f'wrk -t1 -c{a.connections} -d{a.duration}s, GET /1k (1024 bytes); QEMU TCG unless KVM is usable')
     body = bench('hostbuild', [host, '--port', str(port)], f'http://127.0.0.1:{port}/')
-    port = free_port()
-    bench('image', [sys.executable, LAUNCHER, 'run', '--quiet', '--net', '--port', str(port), 'httpd'],
-          f'http://127.0.0.1:{port}/')
+    kernel = None
     if not a.skip_linux and body:
         work = os.path.join(BUILD, 'linux-guest')
         os.makedirs(work, exist_ok=True)
         with open(os.path.join(work, '1k'), 'wb') as f:
             f.write(body)
         kernel, initrd = linux_guest(work)
+    ratios = []
+    for rnd in range(a.rounds):
+        if a.rounds > 1:
+            print(f'round {rnd + 1} of {a.rounds}')
+        port = free_port()
+        bench('image', [sys.executable, LAUNCHER, 'run', '--quiet', '--net', '--port', str(port), 'httpd'],
+              f'http://127.0.0.1:{port}/')
+        if not kernel:
+            continue
         port = free_port()
         # The launcher probes whether KVM really works (tools/lucent kvm_usable);
         # an openable /dev/kvm can still fail, so the guest uses TCG unless told.
@@ -217,12 +243,19 @@ def main():
                '-no-reboot', '-display', 'none', '-serial', 'null', '-kernel', kernel, '-initrd', initrd,
                '-append', 'console=ttyS0 quiet panic=-1',
                '-netdev', f'user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80', '-device', 'virtio-net-pci,netdev=n0']
-        bench('linux-guest', cmd, f'http://127.0.0.1:{port}/')
+        bench('linux-guest', cmd, f'http://127.0.0.1:{port}/', env=qemu_env)
+        img = results.get(('image', 'close'), [None])[-1]
+        lin = results.get(('linux-guest', 'close'), [None])[-1]
+        if img and lin and lin['rps']:
+            ratios.append(img['rps'] / lin['rps'])
+            print(f'image / linux-guest (new connection per request): {ratios[-1]:.2f}x requests/s, '
+                  f'p99 {img["p99_ms"] or 0:.2f} vs {lin["p99_ms"] or 0:.2f} ms', flush=True)
+    if kernel:
         print(f'linux guest: {os.path.getsize(kernel)} bytes kernel + {os.path.getsize(initrd)} bytes initrd')
-    img, lin = results.get(('image', 'close')), results.get(('linux-guest', 'close'))
-    if img and lin and lin['rps']:
-        print(f'image / linux-guest (new connection per request): {img["rps"] / lin["rps"]:.2f}x requests/s, '
-              f'p99 {img["p99_ms"]:.2f} vs {lin["p99_ms"]:.2f} ms')
+    if len(ratios) > 1:
+        print(f'image / linux-guest over {len(ratios)} rounds: median {sorted(ratios)[len(ratios) // 2]:.2f}x '
+              f'(each: {", ".join(f"{r:.2f}" for r in ratios)})')
+    print(f'load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}')
     with tempfile.TemporaryDirectory() as d:
         stripped = os.path.join(d, 'httpd')
         subprocess.run(['strip', '-o', stripped, image], check=True)
