@@ -126,6 +126,7 @@ int net_start(void)
         return 0;
     pthread_mutex_lock(&start_lock);
     if (!started) {
+        lu_net_mem_headroom(); /* mem.c: before any stack can take the gap */
         sys_sem_t ready;
         sys_sem_new(&ready, 0);
         tcpip_init(tcpip_ready, &ready);

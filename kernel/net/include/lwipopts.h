@@ -89,6 +89,7 @@ void *lu_net_mem_malloc(size_t n);
 void *lu_net_mem_calloc(size_t count, size_t size);
 void lu_net_mem_free(void *p);
 size_t lu_net_mem_cap(void);
+void lu_net_mem_headroom(void);
 #define MEM_SIZE (512 * 1024) /* unused with MEM_LIBC_MALLOC beyond picking a 32-bit mem_size_t */
 #define MEMP_NUM_NETCONN 300
 #define MEMP_NUM_TCP_PCB 300
