@@ -52,7 +52,8 @@ static int wait_poll(int fd, short events, int ms)
 
 static void names(const char *host, const char *port)
 {
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *ai;
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST},
+                    *ai;
     int rc = getaddrinfo(host, port, &hints, &ai);
     check(rc == 0 && ai && ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(struct sockaddr_in) &&
               ((struct sockaddr_in *)ai->ai_addr)->sin_port == htons((uint16_t)atoi(port)),
@@ -120,7 +121,8 @@ static void tcp_client(const char *host, int port)
     FD_ZERO(&r);
     FD_SET(s, &r);
     struct timeval tv = {.tv_sec = 10};
-    check(select(s + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(s, &r), "select: readable when the echo arrives");
+    check(select(s + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(s, &r),
+          "select: readable when the echo arrives");
     n = 0;
     for (int i = 0; i < 100 && n < 5; i++) {
         ssize_t k = read(s, buf + n, sizeof buf - (size_t)n);

@@ -54,8 +54,8 @@ int lu_net_stats_text(char *buf, size_t len)
         for (char *c = name; *c; c++)
             if (*c == '/')
                 *c = '_'; /* "PBUF_REF/ROM": keep names one word */
-        put(&o, "pool.%s.used %u\npool.%s.max %u\npool.%s.err %u\npool.%s.avail %u\n", name, (unsigned)s->used, name,
-            (unsigned)s->max, name, (unsigned)s->err, name, (unsigned)s->avail);
+        put(&o, "pool.%s.used %u\npool.%s.max %u\npool.%s.err %u\npool.%s.avail %u\n", name,
+            (unsigned)s->used, name, (unsigned)s->max, name, (unsigned)s->err, name, (unsigned)s->avail);
     }
     put(&o, "heap.used %u\nheap.max %u\nheap.err %u\nheap.avail %u\n", (unsigned)lwip_stats.mem.used,
         (unsigned)lwip_stats.mem.max, (unsigned)lwip_stats.mem.err, (unsigned)lwip_stats.mem.avail);

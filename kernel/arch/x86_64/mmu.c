@@ -47,7 +47,8 @@ static uint64_t *table_alloc(void)
         irq_restore(f);
     }
     if (!t)
-        LU_PANIC("mmu: out of page-table pages (%d static, %s)", POOL_PAGES, switched ? "RAM full" : "at boot");
+        LU_PANIC("mmu: out of page-table pages (%d static, %s)", POOL_PAGES,
+                 switched ? "RAM full" : "at boot");
     memset(t, 0, PAGE_SIZE);
     return t;
 }
