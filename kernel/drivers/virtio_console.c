@@ -255,6 +255,15 @@ void vcon_poll_control(struct vcon *d)
     }
 }
 
+/* Transmit buffers per port: 16 (256 KiB) from 16 MiB of RAM up, fewer
+ * below so they stay within a sixty-fourth of RAM (4, 64 KiB, in a 4 MiB
+ * guest, where the trace and metrics ports would otherwise take 640 KiB). */
+static uint16_t tx_bufs(void)
+{
+    size_t n = mem_top() / 64 / VCON_TX_BUF_SIZE;
+    return n >= VCON_TX_BUFS ? VCON_TX_BUFS : n < 4 ? 4 : (uint16_t)n;
+}
+
 int vcon_port_open(struct lu_chan *ch)
 {
     struct vcon *d = ch->dev;
@@ -269,7 +278,7 @@ int vcon_port_open(struct lu_chan *ch)
         vcon_queue_irq(d, &ch->rx);
         vcon_queue_irq(d, &ch->tx);
         ch->rx_mem = pages_alloc(VCON_RX_BUFS * VCON_BUF_SIZE / PAGE_SIZE);
-        ch->tx_mem = pages_alloc(VCON_TX_BUFS * VCON_TX_BUF_SIZE / PAGE_SIZE);
+        ch->tx_mem = pages_alloc(tx_bufs() * VCON_TX_BUF_SIZE / PAGE_SIZE);
         if (!ch->rx_mem || !ch->tx_mem)
             return -ENOMEM;
         for (uint16_t i = 0; i < VCON_RX_BUFS; i++) {
@@ -278,7 +287,7 @@ int vcon_port_open(struct lu_chan *ch)
             if (virtq_add(&ch->rx, &b, 1, p) != 0)
                 break; /* the device's queue is smaller than our buffer count */
         }
-        for (uint16_t i = 0; i < VCON_TX_BUFS && i < ch->tx.size; i++)
+        for (uint16_t i = 0; i < tx_bufs() && i < ch->tx.size; i++)
             ch->tx_free[ch->ntx_free++] = i;
         ch->ntx_total = ch->ntx_free;
         virtq_kick(&ch->rx);
