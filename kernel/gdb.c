@@ -106,6 +106,7 @@ static int stop_and_serve(struct trap_frame *tf, struct lu_gdb_stop *stop, bool 
      * knocking (its bytes came with no interrupt of their own): serve it. */
     while (o == LU_GDB_DETACHED && lu_gdb_poll(&stub) == LU_GDB_POLL_KNOCK)
         o = lu_gdb_serve(&stub, &(struct lu_gdb_stop){.tid = stop->tid, .signo = 5}, true);
+    gdb_chan_resumed();
     int sig = gdb_arch_resume(tf);
     in_stub = false;
     return sig;

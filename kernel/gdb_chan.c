@@ -52,13 +52,17 @@ static size_t out_len;
  * lands on the hlt itself, it returns past it (gdb_chan_nmi_wake).
  */
 static bool nmi_mode;   /* the receive queue signals by NMI */
+static uint16_t nmi_entry; /* its MSI-X table entry */
+static bool control_on_nmi; /* the control queue signals by NMI too (while stopped) */
 static bool in_nmi;     /* serving from inside the NMI: another cannot come, spin */
 static bool nmi_missed; /* an NMI found the device lock held: vcon_gdb_hook's turn */
 extern const char gdb_chan_hlt[];
 
 static bool rx_pending(void)
 {
-    return in_pos < in_len || port->rx_count || port->hup_read || port->rx.used->idx != port->rx.last_used;
+    struct virtq *cin = &port->dev->cin;
+    return in_pos < in_len || port->rx_count || port->hup_read || port->rx.used->idx != port->rx.last_used ||
+           cin->used->idx != cin->last_used; /* maybe gdb's departure (a PORT_OPEN 0) */
 }
 
 static void halt_for_rx(void)
@@ -112,11 +116,35 @@ static void setup_nmi(void)
         return;
     }
     nmi_mode = true;
+    nmi_entry = (uint16_t)entry;
     /* Transmit completions need no interrupt: the stub writes only with
      * interrupts off and reclaims buffers as it goes (QEMU hands them back
      * within the notify). Each one would otherwise be a pending device
      * interrupt taken on every resume, one per step. */
     virtio_pci_set_msix(&d->v, port->tx.index, 0xFFFF /* VIRTIO_MSI_NO_VECTOR */);
+}
+
+/*
+ * A gdb that leaves (killed, say) while the image is stopped is told by a
+ * control message, whose queue signals the device's shared, maskable
+ * vector: never delivered while stopped, so the halted stub would wait for
+ * the next gdb. While it waits halted, the control queue signals the NMI
+ * entry as well (two register writes the first time it halts in a stop,
+ * two more on resume), and a departure ends the session.
+ */
+static void control_to_nmi(bool on)
+{
+    struct vcon *d = port->dev;
+    if (control_on_nmi == on)
+        return;
+    virtio_pci_set_msix(&d->v, d->cin.index, on ? nmi_entry : 0);
+    control_on_nmi = on;
+}
+
+void gdb_chan_resumed(void)
+{
+    if (port && nmi_mode)
+        control_to_nmi(false);
 }
 
 static void chan_flush(void *ctx)
@@ -175,8 +203,10 @@ static int chan_getc(void *ctx, int64_t timeout_ns)
                 return -ETIMEDOUT;
             left = (int64_t)(deadline - now);
         }
-        if (left < 0 && nmi_mode && !in_nmi)
+        if (left < 0 && nmi_mode && !in_nmi) {
+            control_to_nmi(true);
             halt_for_rx();
+        }
         else
             lu_chan_wait(port, LU_CHAN_READABLE, left); /* interrupts off: polls the used ring */
     }

@@ -32,6 +32,8 @@ void gdb_chan_in_nmi(bool on);
 bool gdb_chan_rx_pending(void);
 /* gdb sent bytes not read yet (a peer that came and went silently: no). */
 bool gdb_chan_has_bytes(void);
+/* The image resumes: the control queue goes back to the shared vector. */
+void gdb_chan_resumed(void);
 /* The device lock, from an NMI: a thread it interrupted may hold it. */
 bool gdb_chan_lock(void);
 void gdb_chan_unlock(void);

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -49,3 +50,34 @@ with Httpd() as img:
     print(out2)
     check(re.search(r'\b1\s+main\s+\w+', out2) and 'detached' in out2, 'reattached (monitor threads), detached again')
     check(get(img.http) == 200, 'httpd answers after the second detach')
+
+    # A gdb killed while the image is stopped at a breakpoint (halted in the
+    # stub, not serving from an NMI): the stub learns it from the port's
+    # close (a control message, signalled by NMI while stopped) and the
+    # image runs on, without waiting for the next gdb.
+    killed = subprocess.Popen(['gdb', '-nx', '-batch', '-ex', f'target remote 127.0.0.1:{img.port}',
+                               '-ex', 'break serve_one', '-ex', 'continue', '-ex', 'echo ==stopped\\n',
+                               '-ex', 'shell sleep 120', HTTPD],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              stdin=subprocess.DEVNULL)
+    time.sleep(3)
+    result = {}
+    getter = threading.Thread(target=lambda: result.update(status=get(img.http)), daemon=True)
+    getter.start()  # hits the breakpoint
+    seen = ''
+    deadline = time.monotonic() + 60
+    while '==stopped' not in seen and time.monotonic() < deadline:
+        line = killed.stdout.readline()
+        if not line:
+            break
+        seen += line
+    check('==stopped' in seen and 'serve_one' in seen, 'a third gdb stopped httpd at a breakpoint in serve_one'
+          + ('' if '==stopped' in seen else '\n' + seen[-1500:]))
+    subprocess.run(['pkill', '-KILL', '-P', str(killed.pid)])  # the shell's sleep
+    killed.kill()
+    killed.wait()
+    t0 = time.monotonic()
+    getter.join(30)
+    check(result.get('status') == 200, f'gdb killed at the breakpoint: the stopped request completes '
+          f'({result.get("status")}, {time.monotonic() - t0:.1f} s)')
+    check(get(img.http) == 200, 'and httpd serves on')
