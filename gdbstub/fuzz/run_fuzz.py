@@ -6,13 +6,11 @@ the commands.
   run_fuzz.py FUZZER RUNS
 """
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'tests'))
+import fuzzlib  # noqa: E402  (tests/fuzzlib.py: the shared runner)
 
 
 def packet(p):
@@ -40,31 +38,8 @@ def seeds():
 
 def main():
     fuzzer, runs = sys.argv[1], int(sys.argv[2])
-    work = tempfile.mkdtemp(prefix='gdbstub-fuzz-')
-    try:
-        corpus = os.path.join(work, 'corpus')
-        os.makedirs(corpus)
-        for i, s in enumerate(seeds()):
-            with open(os.path.join(corpus, f'seed{i:03d}'), 'wb') as f:
-                f.write(s)
-        cmd = [fuzzer, f'-runs={runs}', '-seed=1', '-max_len=4096', '-timeout=10',
-               f'-dict={os.path.join(HERE, "gdb.dict")}', f'-artifact_prefix={work}/', corpus]
-        env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1')
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        done = re.findall(r'Done (\d+) runs', r.stdout)
-        print('\n'.join(r.stdout.splitlines()[-15:]))
-        crashes = [f for f in os.listdir(work) if f.startswith(('crash-', 'leak-', 'timeout-', 'oom-'))]
-        if r.returncode != 0 or crashes or not done:
-            print(f'FAIL: fuzzer exit {r.returncode}, artifacts {crashes}')
-            for c in crashes:
-                dest = os.path.join(os.getcwd(), c)
-                shutil.copy(os.path.join(work, c), dest)
-                print(f'  kept {dest}')
-            return 1
-        print(f'ok: {done[-1]} executions, 0 crashes')
-        return 0 if int(done[-1]) >= runs else 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return fuzzlib.run(fuzzer, seeds(), runs, 'gdbstub-fuzz',
+                       ['-timeout=10', f'-dict={os.path.join(HERE, "gdb.dict")}'])
 
 
 if __name__ == '__main__':

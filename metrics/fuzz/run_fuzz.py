@@ -6,13 +6,11 @@ written here, and fails on any crash, sanitizer report, leak or timeout.
 Longer by hand: run_fuzz.py build-X/host/metrics/tests/metrics-fuzz-protocol protocol 10000000
 """
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'tests'))
+import fuzzlib  # noqa: E402  (tests/fuzzlib.py: the shared runner)
 
 
 def protocol_seeds():
@@ -34,33 +32,11 @@ def bridge_seeds():
 
 def main():
     fuzzer, kind, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    work = tempfile.mkdtemp(prefix=f'metrics-fuzz-{kind}-')
-    try:
-        corpus = os.path.join(work, 'corpus')
-        os.makedirs(corpus)
-        for i, s in enumerate(protocol_seeds() if kind == 'protocol' else bridge_seeds()):
-            with open(os.path.join(corpus, f'seed{i:03d}'), 'wb') as f:
-                f.write(s)
-        cmd = [fuzzer, f'-runs={runs}', '-seed=1', '-max_len=4096', '-timeout=20', '-rss_limit_mb=1024',
-               f'-artifact_prefix={work}/', corpus]
-        if kind == 'protocol':
-            cmd.insert(1, f'-dict={os.path.join(HERE, "protocol.dict")}')
-        env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1')
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        done = re.findall(r'Done (\d+) runs in (\d+) second', r.stdout)
-        print('\n'.join(r.stdout.splitlines()[-15:]))
-        crashes = [f for f in os.listdir(work) if f.startswith(('crash-', 'leak-', 'timeout-', 'oom-'))]
-        if r.returncode != 0 or crashes or not done:
-            print(f'FAIL: fuzzer exit {r.returncode}, artifacts {crashes}')
-            for c in crashes:
-                dest = os.path.join(os.getcwd(), c)
-                shutil.copy(os.path.join(work, c), dest)
-                print(f'  kept {dest}')
-            return 1
-        print(f'ok: {done[-1][0]} executions in {done[-1][1]} s, 0 crashes')
-        return 0 if int(done[-1][0]) >= runs else 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    flags = ['-timeout=20', '-rss_limit_mb=1024']
+    if kind == 'protocol':
+        flags.append(f'-dict={os.path.join(HERE, "protocol.dict")}')
+    return fuzzlib.run(fuzzer, protocol_seeds() if kind == 'protocol' else bridge_seeds(), runs,
+                       f'metrics-fuzz-{kind}', flags)
 
 
 if __name__ == '__main__':
