@@ -38,6 +38,24 @@ def base_dir():
     return os.path.join(tempfile.gettempdir(), f'lucent-{os.getuid()}', 'lucent')
 
 
+def run_dir_option(argv, prefix):
+    """For a wrapper of `lucent run` that must know the run directory before
+    the program starts (a metrics bridge, a trace collector): the --run-dir
+    given in argv (before any --), or a fresh one made beside the launcher's
+    own and added to argv. Returns (run_dir, made, argv); made is the
+    directory to remove afterwards, or None when the user chose it."""
+    opts = argv[:argv.index('--')] if '--' in argv else argv
+    for i, a in enumerate(opts):
+        if a == '--run-dir' and i + 1 < len(opts):
+            return opts[i + 1], None, argv
+        if a.startswith('--run-dir='):
+            return a[len('--run-dir='):], None, argv
+    base = base_dir()
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    made = tempfile.mkdtemp(prefix=f'{prefix}-{os.getpid()}-', dir=base)
+    return made, made, ['--run-dir', made] + argv
+
+
 def _private_dir(path):
     """mkdir 0700. An existing one must be ours (in /tmp, another user could
     make it first and watch our sockets); if it is ours but open to others

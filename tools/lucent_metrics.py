@@ -134,26 +134,9 @@ def with_metrics(cmd_run, build_root, note):
         port, argv = pop_metrics_option(argv)
         if port is None:
             return cmd_run(argv)
-        given = None
-        for i, a in enumerate(argv):
-            if a == '--':
-                break
-            if a == '--run-dir' and i + 1 < len(argv):
-                given = argv[i + 1]
-            elif a.startswith('--run-dir='):
-                given = a[len('--run-dir='):]
-        made = None
-        if given is None:
-            # The bridge must know the directory before the program starts,
-            # so choose it here (beside the launcher's own) and hand it over.
-            try:
-                from lucent_channels import base_dir
-                base = base_dir()
-            except ImportError:
-                base = tempfile.gettempdir()
-            os.makedirs(base, mode=0o700, exist_ok=True)
-            made = given = tempfile.mkdtemp(prefix=f'metrics-{os.getpid()}-', dir=base)
-            argv = ['--run-dir', made] + argv
+        # The bridge must know the directory before the program starts.
+        from lucent_channels import run_dir_option
+        given, made, argv = run_dir_option(argv, 'metrics')
         bridge = Bridge(build_root, given, port, quiet=True)
         note(f'metrics at {bridge.url}')
         try:

@@ -208,7 +208,6 @@ def with_trace(cmd_run, note):
     option is given), the program waits up to 10 s for this collector
     (trace_wait=10), and the collector copies the stream until the program ends."""
     import shutil
-    import tempfile
 
     def run(argv):
         opts = argv[:argv.index('--')] if '--' in argv else argv
@@ -227,22 +226,9 @@ def with_trace(cmd_run, note):
             print('lucent: error: --trace needs channel support in the launcher (tools/lucent_channels.py)',
                   file=sys.stderr)
             return 2
-        given = made = None
+        from lucent_channels import run_dir_option
+        given, made, argv = run_dir_option(argv, 'trace')
         opts = argv[:argv.index('--')] if '--' in argv else argv
-        for i, a in enumerate(opts):
-            if a == '--run-dir' and i + 1 < len(opts):
-                given = opts[i + 1]
-            elif a.startswith('--run-dir='):
-                given = a[len('--run-dir='):]
-        if given is None:
-            try:
-                from lucent_channels import base_dir
-                base = base_dir()
-            except ImportError:
-                base = tempfile.gettempdir()
-            os.makedirs(base, mode=0o700, exist_ok=True)
-            made = given = tempfile.mkdtemp(prefix=f'trace-{os.getpid()}-', dir=base)
-            argv = ['--run-dir', made] + argv
         extra = ['--kernel-opt', 'trace_wait=10']
         if not any(o.startswith('trace=') for o in opts):
             extra += ['--kernel-opt', 'trace=all']
