@@ -25,10 +25,7 @@ static int parse_tid(const char **p, uint32_t *tid)
     return 0;
 }
 
-static uint32_t reg_thread(struct lu_gdb *g)
-{
-    return (g->hg && g->hg != ALL_THREADS) ? g->hg : g->stop.tid;
-}
+static uint32_t reg_thread(struct lu_gdb *g) { return (g->hg && g->hg != ALL_THREADS) ? g->hg : g->stop.tid; }
 
 static int ok(struct lu_gdb *g)
 {
@@ -171,8 +168,8 @@ static int breakpoint(struct lu_gdb *g, const char *p, bool insert)
 {
     uint64_t type, addr, kind;
     if (lu_gdb_parse_hex(&p, &type) || type > LU_GDB_WP_ACCESS || *p++ != ',' ||
-        lu_gdb_parse_hex(&p, &addr) || *p++ != ',' || lu_gdb_parse_hex(&p, &kind) ||
-        (*p && *p != ';') || kind > 64)
+        lu_gdb_parse_hex(&p, &addr) || *p++ != ',' || lu_gdb_parse_hex(&p, &kind) || (*p && *p != ';') ||
+        kind > 64)
         return fail(g, -EINVAL);
     /* A ";cond" list would follow; we do not advertise conditions. */
     int rc = insert ? g->tgt.ops->insert_bp(g->tgt.ctx, (enum lu_gdb_bp_type)type, addr, (unsigned)kind)
@@ -265,10 +262,7 @@ int lu_gdb_vcont(struct lu_gdb *g, const char *p)
     return resume(g, &r);
 }
 
-static int thread_alive_fn(const struct lu_gdb_thread *t, void *arg)
-{
-    return t->tid == *(uint32_t *)arg;
-}
+static int thread_alive_fn(const struct lu_gdb_thread *t, void *arg) { return t->tid == *(uint32_t *)arg; }
 
 bool lu_gdb_thread_alive(struct lu_gdb *g, uint32_t tid)
 {
@@ -309,9 +303,7 @@ int lu_gdb_dispatch(struct lu_gdb *g)
         return LU_GDB_REPLY;
     }
     switch (p[0]) {
-    case '?':
-        lu_gdb_send_stop(g);
-        return LU_GDB_NOREPLY;
+    case '?': lu_gdb_send_stop(g); return LU_GDB_NOREPLY;
     case 'g': return len == 1 ? read_regs(g) : fail(g, -EINVAL);
     case 'G': return write_regs(g, p + 1, len - 1);
     case 'p': return read_reg(g, p + 1);

@@ -43,21 +43,41 @@ extern const struct lu_gdb_arch lu_gdb_arch_x86_64;
 
 /* x86_64 register numbers (gdb's amd64 order, as in the target.xml). */
 enum {
-    LU_GDB_X86_RAX, LU_GDB_X86_RBX, LU_GDB_X86_RCX, LU_GDB_X86_RDX, LU_GDB_X86_RSI,
-    LU_GDB_X86_RDI, LU_GDB_X86_RBP, LU_GDB_X86_RSP, LU_GDB_X86_R8, LU_GDB_X86_R15 = 15,
-    LU_GDB_X86_RIP = 16, LU_GDB_X86_EFLAGS, LU_GDB_X86_CS, LU_GDB_X86_SS, LU_GDB_X86_DS,
-    LU_GDB_X86_ES, LU_GDB_X86_FS, LU_GDB_X86_GS, LU_GDB_X86_ST0 = 24, LU_GDB_X86_FCTRL = 32,
-    LU_GDB_X86_FOP = 39, LU_GDB_X86_XMM0 = 40, LU_GDB_X86_MXCSR = 56, LU_GDB_X86_FS_BASE = 57,
-    LU_GDB_X86_GS_BASE = 58, LU_GDB_X86_NREGS = 59,
+    LU_GDB_X86_RAX,
+    LU_GDB_X86_RBX,
+    LU_GDB_X86_RCX,
+    LU_GDB_X86_RDX,
+    LU_GDB_X86_RSI,
+    LU_GDB_X86_RDI,
+    LU_GDB_X86_RBP,
+    LU_GDB_X86_RSP,
+    LU_GDB_X86_R8,
+    LU_GDB_X86_R15 = 15,
+    LU_GDB_X86_RIP = 16,
+    LU_GDB_X86_EFLAGS,
+    LU_GDB_X86_CS,
+    LU_GDB_X86_SS,
+    LU_GDB_X86_DS,
+    LU_GDB_X86_ES,
+    LU_GDB_X86_FS,
+    LU_GDB_X86_GS,
+    LU_GDB_X86_ST0 = 24,
+    LU_GDB_X86_FCTRL = 32,
+    LU_GDB_X86_FOP = 39,
+    LU_GDB_X86_XMM0 = 40,
+    LU_GDB_X86_MXCSR = 56,
+    LU_GDB_X86_FS_BASE = 57,
+    LU_GDB_X86_GS_BASE = 58,
+    LU_GDB_X86_NREGS = 59,
 };
 
 /* ---- target ---------------------------------------------------------------- */
 
 /* Z/z packet types. */
 enum lu_gdb_bp_type {
-    LU_GDB_BP_SW = 0,     /* software breakpoint (int3) */
-    LU_GDB_BP_HW = 1,     /* hardware breakpoint */
-    LU_GDB_WP_WRITE = 2,  /* watchpoints */
+    LU_GDB_BP_SW = 0,    /* software breakpoint (int3) */
+    LU_GDB_BP_HW = 1,    /* hardware breakpoint */
+    LU_GDB_WP_WRITE = 2, /* watchpoints */
     LU_GDB_WP_READ = 3,
     LU_GDB_WP_ACCESS = 4,
 };
@@ -87,7 +107,7 @@ enum lu_gdb_stop_kind {
     LU_GDB_STOP_SIGNAL, /* a fault, an interrupt (SIGINT) or a finished step */
     LU_GDB_STOP_SWBREAK,
     LU_GDB_STOP_HWBREAK,
-    LU_GDB_STOP_WATCH,  /* addr: the watched address */
+    LU_GDB_STOP_WATCH, /* addr: the watched address */
     LU_GDB_STOP_RWATCH,
     LU_GDB_STOP_AWATCH,
 };
@@ -169,7 +189,7 @@ enum lu_gdb_rx_event {
 struct lu_gdb_rx {
     int state;
     uint8_t sum;
-    uint8_t csum;     /* the checksum as sent */
+    uint8_t csum; /* the checksum as sent */
     bool overflow, malformed;
     size_t len;
     uint8_t buf[LU_GDB_PKT_MAX + 1]; /* decoded payload, NUL-terminated */
@@ -184,22 +204,22 @@ bool lu_gdb_rx_busy(const struct lu_gdb_rx *rx);
 /* ---- the stub ---------------------------------------------------------------- */
 
 struct lu_gdb_stats {
-    uint64_t packets_in, packets_out, bad_checksums, oversized, malformed, retransmits,
-        interrupts, timeouts, unknown;
+    uint64_t packets_in, packets_out, bad_checksums, oversized, malformed, retransmits, interrupts, timeouts,
+        unknown;
 };
 
 struct lu_gdb {
     struct lu_gdb_target tgt;
     struct lu_gdb_transport io;
     struct lu_gdb_rx rx;
-    bool noack;      /* QStartNoAckMode accepted */
-    bool running;    /* resumed by gdb: it waits for a stop reply */
-    bool attached;   /* a gdb has spoken to us since the last detach */
-    bool pending_intr; /* 0x03 seen while sending */
-    struct lu_gdb_stop stop; /* the last stop, for `?` */
-    uint32_t hg, hc;          /* H g / H c threads; 0 = the stopped one */
-    int thread_cursor;        /* qsThreadInfo continues from here */
-    int64_t ack_timeout_ns;   /* how long to wait for '+' */
+    bool noack;                /* QStartNoAckMode accepted */
+    bool running;              /* resumed by gdb: it waits for a stop reply */
+    bool attached;             /* a gdb has spoken to us since the last detach */
+    bool pending_intr;         /* 0x03 seen while sending */
+    struct lu_gdb_stop stop;   /* the last stop, for `?` */
+    uint32_t hg, hc;           /* H g / H c threads; 0 = the stopped one */
+    int thread_cursor;         /* qsThreadInfo continues from here */
+    int64_t ack_timeout_ns;    /* how long to wait for '+' */
     int64_t packet_timeout_ns; /* silence that ends a half-received packet */
     struct lu_gdb_stats stats;
     size_t outlen;
@@ -243,14 +263,14 @@ int lu_gdb_poll(struct lu_gdb *g);
 int lu_gdb_dispatch(struct lu_gdb *g);
 int lu_gdb_query(struct lu_gdb *g, const char *p, size_t len); /* query.c: q/Q/v */
 int lu_gdb_monitor_run(struct lu_gdb *g, const char *cmd);     /* monitor.c */
-int lu_gdb_vcont(struct lu_gdb *g, const char *p);               /* commands.c */
+int lu_gdb_vcont(struct lu_gdb *g, const char *p);             /* commands.c */
 bool lu_gdb_thread_alive(struct lu_gdb *g, uint32_t tid);
 
 /* packet.c: building and sending replies. */
 void lu_gdb_out_reset(struct lu_gdb *g);
 void lu_gdb_out_str(struct lu_gdb *g, const char *s);
 void lu_gdb_out_hex(struct lu_gdb *g, const void *p, size_t n);
-void lu_gdb_out_num(struct lu_gdb *g, uint64_t v); /* lowercase hex, no leading zeros */
+void lu_gdb_out_num(struct lu_gdb *g, uint64_t v);              /* lowercase hex, no leading zeros */
 void lu_gdb_out_bin(struct lu_gdb *g, const void *p, size_t n); /* escaped binary */
 size_t lu_gdb_out_room(const struct lu_gdb *g);
 void lu_gdb_send(struct lu_gdb *g); /* frames g->out, waits for the ack */

@@ -42,12 +42,12 @@ struct lu_chan {
     int listen_fd;
     pthread_mutex_t lock;
     pthread_mutex_t wlock;
-    int peer;              /* -1: no host peer */
-    int wake;              /* eventfd, replaced on each connect/disconnect; -1 if none */
-    bool accept_failing;   /* accept() fails for lack of fds: poll slowly, not the listen fd */
-    bool peer_closed;      /* the peer closed with bytes still unread: see block() */
-    bool hangup_pending;   /* a disconnect no lu_chan_wait has reported yet */
-    bool epipe_pending;    /* a disconnect no reader has been told of yet */
+    int peer;            /* -1: no host peer */
+    int wake;            /* eventfd, replaced on each connect/disconnect; -1 if none */
+    bool accept_failing; /* accept() fails for lack of fds: poll slowly, not the listen fd */
+    bool peer_closed;    /* the peer closed with bytes still unread: see block() */
+    bool hangup_pending; /* a disconnect no lu_chan_wait has reported yet */
+    bool epipe_pending;  /* a disconnect no reader has been told of yet */
     struct lu_chan_stats st;
 };
 
@@ -141,8 +141,8 @@ static bool name_ok(const char *name)
     if (n == 0 || n >= sizeof((struct lu_chan *)0)->name || name[0] == '.')
         return false;
     for (const char *c = name; *c; c++)
-        if (!(*c == '.' || *c == '-' || *c == '_' || (*c >= '0' && *c <= '9') ||
-              (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+        if (!(*c == '.' || *c == '-' || *c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= 'A' && *c <= 'Z')))
             return false;
     return true;
 }
@@ -169,8 +169,7 @@ struct lu_chan *lu_chan_open(const char *name)
     }
     ch->listen_fd = chan_listen(dir, name, ch->path, sizeof ch->path);
     if (ch->listen_fd < 0) {
-        fprintf(stderr, "lucent: channel %s: %s/%s.sock: %s\n", name, dir, name,
-                strerror(-ch->listen_fd));
+        fprintf(stderr, "lucent: channel %s: %s/%s.sock: %s\n", name, dir, name, strerror(-ch->listen_fd));
         free(ch);
         ch = NULL;
         goto out;

@@ -64,7 +64,8 @@ static const char *state_name(char s)
     case 'R': return "running";
     case 'S': return "sleeping";
     case 'D': return "blocked";
-    case 'T': case 't': return "stopped";
+    case 'T':
+    case 't': return "stopped";
     default: return "other";
     }
 }
@@ -91,8 +92,8 @@ int lu_plat_thread_foreach(int (*fn)(const struct lu_plat_thread_info *, void *)
             char *p = strrchr(stat, ')');
             char st = '?';
             unsigned long ut = 0, stime = 0;
-            if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &st, &ut,
-                            &stime) >= 1) {
+            if (p &&
+                sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &st, &ut, &stime) >= 1) {
                 snprintf(t.state, sizeof t.state, "%s", state_name(st));
                 t.cpu_ns = (uint64_t)(ut + stime) * (1000000000ULL / (uint64_t)tick);
             }

@@ -36,7 +36,10 @@ __attribute__((constructor(101))) static void make_run_dir(void)
 
 static struct lu_chan *open_chan(const char *name) { return lu_chan_open(name); }
 
-static void sock_path(const char *name, char *out, size_t len) { snprintf(out, len, "%s/%s.sock", dir, name); }
+static void sock_path(const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s.sock", dir, name);
+}
 
 static int client(const char *name)
 {

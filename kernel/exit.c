@@ -71,7 +71,8 @@ __attribute__((noreturn)) void kernel_fatal(int signo, struct trap_frame *tf)
             trap_name(tf->vector), tf->vector, tf->error, kernel_current_thread_name(), fn, off);
     if (tf->vector == 14) {
         uint64_t cr2 = read_cr2();
-        kprintf("  address 0x%lx: %s %s%s\n", cr2, tf->error & 1 ? "protection violation on" : "unmapped page on",
+        kprintf("  address 0x%lx: %s %s%s\n", cr2,
+                tf->error & 1 ? "protection violation on" : "unmapped page on",
                 tf->error & 16 ? "instruction fetch" : (tf->error & 2 ? "write" : "read"),
                 cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
     }
@@ -96,9 +97,11 @@ __attribute__((noreturn)) void lu_plat_panic(const char *file, int line, const c
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    kprintf("\nlucent: panic: %s\n  at %s:%d in thread '%s'\n", msg, file, line, kernel_current_thread_name());
+    kprintf("\nlucent: panic: %s\n  at %s:%d in thread '%s'\n", msg, file, line,
+            kernel_current_thread_name());
     panic_debugger_hook(6, NULL); /* gdb attached or --gdb-on-panic: stop here first (kernel/gdb.c) */
-    backtrace_print((uintptr_t)__builtin_return_address(0), (uintptr_t)*(uintptr_t **)__builtin_frame_address(0));
+    backtrace_print((uintptr_t)__builtin_return_address(0),
+                    (uintptr_t) * (uintptr_t **)__builtin_frame_address(0));
     panic_flush_hook();
     kernel_exit(134); /* as SIGABRT */
 }

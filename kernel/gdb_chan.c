@@ -51,11 +51,11 @@ static size_t out_len;
  * The race between "nothing there" and `hlt` is closed in the NMI: if it
  * lands on the hlt itself, it returns past it (gdb_chan_nmi_wake).
  */
-static bool nmi_mode;   /* the receive queue signals by NMI */
-static uint16_t nmi_entry; /* its MSI-X table entry */
+static bool nmi_mode;       /* the receive queue signals by NMI */
+static uint16_t nmi_entry;  /* its MSI-X table entry */
 static bool control_on_nmi; /* the control queue signals by NMI too (while stopped) */
-static bool in_nmi;     /* serving from inside the NMI: another cannot come, spin */
-static bool nmi_missed; /* an NMI found the device lock held: vcon_gdb_hook's turn */
+static bool in_nmi;         /* serving from inside the NMI: another cannot come, spin */
+static bool nmi_missed;     /* an NMI found the device lock held: vcon_gdb_hook's turn */
 extern const char gdb_chan_hlt[];
 
 static bool rx_pending(void)
@@ -206,8 +206,7 @@ static int chan_getc(void *ctx, int64_t timeout_ns)
         if (left < 0 && nmi_mode && !in_nmi) {
             control_to_nmi(true);
             halt_for_rx();
-        }
-        else
+        } else
             lu_chan_wait(port, LU_CHAN_READABLE, left); /* interrupts off: polls the used ring */
     }
 }

@@ -88,7 +88,9 @@ static void virtq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
         char dev[16], queue[8];
         uint16_t id = q->dev && q->dev->pci ? q->dev->pci->device : 0;
         /* modern ids are 0x1040 + type: 1 network, 3 console */
-        const char *name = id == 0x1041 || id == 0x1000 ? "net" : id == 0x1043 || id == 0x1003 ? "console" : NULL;
+        const char *name = id == 0x1041 || id == 0x1000   ? "net"
+                           : id == 0x1043 || id == 0x1003 ? "console"
+                                                          : NULL;
         if (name)
             ksnprintf(dev, sizeof dev, "%s", name);
         else

@@ -106,4 +106,7 @@ static void put_escaped(struct mbuf *b, const char *s, bool quote)
 }
 
 void mbuf_put_label_value(struct mbuf *b, const char *s) { put_escaped(b, s ? s : "", true); }
-void mbuf_put_help(struct mbuf *b, const char *s, bool escape_quote) { put_escaped(b, s ? s : "", escape_quote); }
+void mbuf_put_help(struct mbuf *b, const char *s, bool escape_quote)
+{
+    put_escaped(b, s ? s : "", escape_quote);
+}

@@ -161,8 +161,9 @@ LU__DESC(trace_dropped) = {.name = "lucent_trace_events_dropped_total",
 static int emit_overflow(const struct lu_metric *m, void *arg)
 {
     if (m->storage == LU_STORE_VEC)
-        lu_metrics_emit(arg, LU_VALUES(m->name),
-                        (int64_t)__atomic_load_n(&((struct lu_metric_vec *)m->value)->overflows, __ATOMIC_RELAXED));
+        lu_metrics_emit(
+            arg, LU_VALUES(m->name),
+            (int64_t)__atomic_load_n(&((struct lu_metric_vec *)m->value)->overflows, __ATOMIC_RELAXED));
     return 0;
 }
 
@@ -176,4 +177,5 @@ LU_COLLECTOR(label_overflow, "lucent_metrics_label_overflow_total",
 
 static int64_t invalid(const struct lu_metric *m) { return lu_metrics_invalid_count(); }
 LU_GAUGE_FN(invalid_decls, "lucent_metrics_invalid_declarations",
-            "Metric declarations left out of scrapes for a bad name or a clash with their family.", 0, invalid);
+            "Metric declarations left out of scrapes for a bad name or a clash with their family.", 0,
+            invalid);

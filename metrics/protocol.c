@@ -60,7 +60,8 @@ int lu_metrics_parse_request(const char *line, size_t len, struct lu_metrics_req
     return 0;
 }
 
-static int reply_send(lu_metrics_reply_fn reply, void *ctx, bool ok, uint32_t seq, const char *body, size_t blen)
+static int reply_send(lu_metrics_reply_fn reply, void *ctx, bool ok, uint32_t seq, const char *body,
+                      size_t blen)
 {
     char hdr[48];
     size_t n = 0;
@@ -88,7 +89,8 @@ static int send_error(struct lu_metrics_conn *c, lu_metrics_reply_fn reply, void
 }
 
 /* Answers one complete line. */
-static int answer(struct lu_metrics_conn *c, const char *line, size_t len, lu_metrics_reply_fn reply, void *ctx)
+static int answer(struct lu_metrics_conn *c, const char *line, size_t len, lu_metrics_reply_fn reply,
+                  void *ctx)
 {
     struct lu_metrics_req req;
     const char *why = "bad request";

@@ -81,22 +81,16 @@ static bool descriptor_ok(const struct lu_metric *m)
         return false;
     switch (m->storage) {
     case LU_STORE_COUNTER:
-    case LU_STORE_COUNTER_PERCPU:
-        return m->value && m->type == LU_METRIC_COUNTER;
-    case LU_STORE_GAUGE:
-        return m->value && m->type == LU_METRIC_GAUGE;
-    case LU_STORE_HISTOGRAM:
-        return m->value && m->type == LU_METRIC_HISTOGRAM;
-    case LU_STORE_FN:
-        return m->fn && m->type != LU_METRIC_HISTOGRAM;
-    case LU_STORE_COLLECT:
-        return m->collect && m->type != LU_METRIC_HISTOGRAM;
+    case LU_STORE_COUNTER_PERCPU: return m->value && m->type == LU_METRIC_COUNTER;
+    case LU_STORE_GAUGE: return m->value && m->type == LU_METRIC_GAUGE;
+    case LU_STORE_HISTOGRAM: return m->value && m->type == LU_METRIC_HISTOGRAM;
+    case LU_STORE_FN: return m->fn && m->type != LU_METRIC_HISTOGRAM;
+    case LU_STORE_COLLECT: return m->collect && m->type != LU_METRIC_HISTOGRAM;
     case LU_STORE_VEC: {
         const struct lu_metric_vec *v = m->value;
         return v && v->cap > 0 && ndyn == v->nlabels && ndyn > 0 && ndyn <= LU_METRICS_MAX_LABELS;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -152,8 +146,8 @@ int registry_get(const struct lu_metric *const **list, size_t *n)
         if (st == REG_FAILED)
             return -ENOMEM;
         int none = REG_NONE;
-        if (st == REG_NONE &&
-            __atomic_compare_exchange_n(&reg_state, &none, REG_BUSY, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (st == REG_NONE && __atomic_compare_exchange_n(&reg_state, &none, REG_BUSY, false,
+                                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             st = build() ? REG_FAILED : REG_READY;
             __atomic_store_n(&reg_state, st, __ATOMIC_RELEASE);
             continue;

@@ -53,8 +53,8 @@ static void put_label(struct mbuf *b, bool *first, const char *name, const char 
 }
 
 /* name[suffix]{static labels, dynamic labels[, le]} */
-static void put_series_name(struct mbuf *b, const struct lu_metric *m, const char *suffix, const char *const *dyn,
-                            const char *le)
+static void put_series_name(struct mbuf *b, const struct lu_metric *m, const char *suffix,
+                            const char *const *dyn, const char *le)
 {
     mbuf_puts(b, m->name);
     if (suffix)
@@ -108,8 +108,8 @@ static void put_histogram(struct mbuf *b, const struct lu_metric *m, const char 
 }
 
 /* One series of a plain (non-histogram) value. */
-static void put_value_series(struct mbuf *b, const struct lu_metric *m, const char *const *dyn, const void *val,
-                             enum lu_metrics_format fmt)
+static void put_value_series(struct mbuf *b, const struct lu_metric *m, const char *const *dyn,
+                             const void *val, enum lu_metrics_format fmt)
 {
     const char *suffix = NULL;
     size_t n = strlen(m->name);
@@ -158,17 +158,13 @@ static void put_metric(struct mbuf *b, const struct lu_metric *m, enum lu_metric
 {
     switch (m->storage) {
     case LU_STORE_COUNTER:
-    case LU_STORE_GAUGE:
-        put_value_series(b, m, NULL, m->value, fmt);
-        break;
+    case LU_STORE_GAUGE: put_value_series(b, m, NULL, m->value, fmt); break;
     case LU_STORE_COUNTER_PERCPU: {
         struct lu_counter sum = {lu_counter_percpu_get(m->value)};
         put_value_series(b, m, NULL, &sum, fmt);
         break;
     }
-    case LU_STORE_HISTOGRAM:
-        put_histogram(b, m, NULL, m->value);
-        break;
+    case LU_STORE_HISTOGRAM: put_histogram(b, m, NULL, m->value); break;
     case LU_STORE_FN: {
         struct lu_metrics_sink sink = {b, m, fmt};
         lu_metrics_emit(&sink, NULL, m->fn(m));
@@ -179,9 +175,7 @@ static void put_metric(struct mbuf *b, const struct lu_metric *m, enum lu_metric
         m->collect(&sink, m);
         break;
     }
-    case LU_STORE_VEC:
-        put_vec(b, m, fmt);
-        break;
+    case LU_STORE_VEC: put_vec(b, m, fmt); break;
     }
 }
 

@@ -191,22 +191,22 @@ static struct lu_pf_buf room(void)
 
 /* Appends one packet made by @fn; flushes `out` when full. -EAGAIN: no room
  * now (the peer is slow), -EPIPE: gone. */
-#define EMIT(call)                                                                                 \
-    ({                                                                                             \
-        int r_;                                                                                    \
-        for (;;) {                                                                                 \
-            struct lu_pf_buf b = room();                                                           \
-            r_ = (call);                                                                           \
-            if (r_ == 0) {                                                                         \
-                out_len += lu_pf_buf_len(&b);                                                      \
-                break;                                                                             \
-            }                                                                                      \
-            if (r_ != -ENOSPC || out_len == 0)                                                     \
-                break;                                                                             \
-            if ((r_ = push()) != 0)                                                                \
-                break;                                                                             \
-        }                                                                                          \
-        r_;                                                                                        \
+#define EMIT(call)                                                                                           \
+    ({                                                                                                       \
+        int r_;                                                                                              \
+        for (;;) {                                                                                           \
+            struct lu_pf_buf b = room();                                                                     \
+            r_ = (call);                                                                                     \
+            if (r_ == 0) {                                                                                   \
+                out_len += lu_pf_buf_len(&b);                                                                \
+                break;                                                                                       \
+            }                                                                                                \
+            if (r_ != -ENOSPC || out_len == 0)                                                               \
+                break;                                                                                       \
+            if ((r_ = push()) != 0)                                                                          \
+                break;                                                                                       \
+        }                                                                                                    \
+        r_;                                                                                                  \
     })
 
 /* Names of threads that may be gone by the time their records are drained:

@@ -29,23 +29,22 @@ static inline struct lu_trace_rec *reserve(uint64_t *pos_out)
     do {
         if (pos >= __atomic_load_n(&r->limit, __ATOMIC_RELAXED) && !ring_has_room(r, pos))
             return drop(r), NULL;
-    } while (!__atomic_compare_exchange_n(&r->head, &pos, pos + 1, true, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_RELAXED));
+    } while (!__atomic_compare_exchange_n(&r->head, &pos, pos + 1, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
     *pos_out = pos;
     return (struct lu_trace_rec *)(r + 1) + (pos & r->mask); /* slots follow the header */
 }
 
 /* One function per arity (trace.h): only the arguments the tracepoint has
  * are stored. */
-#define EMIT(STORES)                                                                               \
-    uint64_t pos;                                                                                  \
-    struct lu_trace_rec *s = reserve(&pos);                                                        \
-    if (!s)                                                                                        \
-        return;                                                                                    \
-    s->ts = lu_plat_cycles();                                                                      \
-    s->id = tp->id;                                                                                \
-    s->tid = lu_plat_thread_id();                                                                  \
-    STORES;                                                                                        \
+#define EMIT(STORES)                                                                                         \
+    uint64_t pos;                                                                                            \
+    struct lu_trace_rec *s = reserve(&pos);                                                                  \
+    if (!s)                                                                                                  \
+        return;                                                                                              \
+    s->ts = lu_plat_cycles();                                                                                \
+    s->id = tp->id;                                                                                          \
+    s->tid = lu_plat_thread_id();                                                                            \
+    STORES;                                                                                                  \
     __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE)
 
 void lu_trace__emit0(const struct lu_tracepoint *tp) { EMIT((void)0); }
@@ -58,13 +57,12 @@ void lu_trace__emit3(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, u
 {
     EMIT((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2));
 }
-void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3)
+void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     EMIT((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3));
 }
-void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3, uint64_t a4)
+void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                     uint64_t a4)
 {
     EMIT((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3, s->args[4] = a4));
 }

@@ -23,7 +23,10 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static uint64_t dropped_no_ring;
 
 /* The thread's ring becomes reusable once the drain has emptied it. */
-static void on_thread_exit(void *ring) { __atomic_store_n(&((struct lu_trace_ring *)ring)->free, 1, __ATOMIC_RELEASE); }
+static void on_thread_exit(void *ring)
+{
+    __atomic_store_n(&((struct lu_trace_ring *)ring)->free, 1, __ATOMIC_RELEASE);
+}
 static void make_key(void) { pthread_key_create(&exit_key, on_thread_exit); }
 
 static __attribute__((noinline)) struct lu_trace_ring *attach(void)
@@ -72,8 +75,8 @@ static inline void commit(struct lu_trace_ring *r, struct lu_trace_rec *s, uint6
 }
 
 /* First event of a thread, or a ring that looked full. */
-static __attribute__((noinline)) void emit_slow(const struct lu_tracepoint *tp, uint64_t a0,
-                                                uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+static __attribute__((noinline)) void emit_slow(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1,
+                                                uint64_t a2, uint64_t a3, uint64_t a4)
 {
     struct lu_trace_ring *r = my_ring;
     if (!r && !(r = attach())) {
@@ -101,15 +104,15 @@ static __attribute__((noinline)) void emit_slow(const struct lu_tracepoint *tp, 
  * stores the record needs. No atomic read-modify-write, no register saves
  * (the slow cases are tail calls), no frame (meson builds this file with
  * -fomit-frame-pointer: it is a leaf that never faults). */
-#define EMIT_FAST(STORES, ...)                                                                     \
-    struct lu_trace_ring *r = my_ring;                                                             \
-    uint64_t pos;                                                                                  \
-    if (__builtin_expect(!r || (pos = r->head) >= r->limit, 0))                                    \
-        return emit_slow(tp, __VA_ARGS__);                                                         \
-    struct lu_trace_rec *s = slot(r, pos);                                                         \
-    STORES; /* first: rdtsc takes %rdx, which holds an argument */                                 \
-    s->id = tp->id;                                                                                \
-    ring_stamp(s);                                                                                 \
+#define EMIT_FAST(STORES, ...)                                                                               \
+    struct lu_trace_ring *r = my_ring;                                                                       \
+    uint64_t pos;                                                                                            \
+    if (__builtin_expect(!r || (pos = r->head) >= r->limit, 0))                                              \
+        return emit_slow(tp, __VA_ARGS__);                                                                   \
+    struct lu_trace_rec *s = slot(r, pos);                                                                   \
+    STORES; /* first: rdtsc takes %rdx, which holds an argument */                                           \
+    s->id = tp->id;                                                                                          \
+    ring_stamp(s);                                                                                           \
     commit(r, s, pos)
 
 void lu_trace__emit0(const struct lu_tracepoint *tp) { EMIT_FAST((void)0, 0, 0, 0, 0, 0); }
@@ -129,19 +132,16 @@ void lu_trace__emit3(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, u
     EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2), a0, a1, a2, 0, 0);
 }
 
-void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3)
+void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3), a0, a1, a2,
-              a3, 0);
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3), a0, a1, a2, a3, 0);
 }
 
-void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3, uint64_t a4)
+void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                     uint64_t a4)
 {
-    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3,
-               s->args[4] = a4),
-              a0, a1, a2, a3, a4);
+    EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3, s->args[4] = a4), a0, a1,
+              a2, a3, a4);
 }
 
 uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }

@@ -23,7 +23,7 @@ uint64_t lu_trace__dropped_unattributed(void);
 
 /* drain.c */
 void lu_trace__drain_init(void);
-int lu_trace__drain_pass(bool final);    /* returns records consumed */
+int lu_trace__drain_pass(bool final);     /* returns records consumed */
 void lu_trace__control(const char *line); /* one control message line */
 
 /* drain_thread.c / drain_nothread.c: how the drain gets CPU time. */

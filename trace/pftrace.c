@@ -111,15 +111,15 @@ static int packet_end(struct lu_pf_buf *b, struct pb *w, uint8_t *m)
 enum {
     TP_TIMESTAMP = 8,
     TP_CLOCK_SNAPSHOT = 6,
-    TP_SEQ_ID = 10,         /* trusted_packet_sequence_id */
+    TP_SEQ_ID = 10, /* trusted_packet_sequence_id */
     TP_TRACK_EVENT = 11,
     TP_INTERNED = 12,
     TP_SEQ_FLAGS = 13,
-    TP_PREV_DROPPED = 42,   /* previous_packet_dropped */
+    TP_PREV_DROPPED = 42, /* previous_packet_dropped */
     TP_TRACK_DESCRIPTOR = 60,
-    TP_FIRST_ON_SEQ = 87,   /* first_packet_on_sequence */
-    SEQ_CLEARED = 1,        /* SEQ_INCREMENTAL_STATE_CLEARED */
-    SEQ_NEEDS = 2,          /* SEQ_NEEDS_INCREMENTAL_STATE */
+    TP_FIRST_ON_SEQ = 87, /* first_packet_on_sequence */
+    SEQ_CLEARED = 1,      /* SEQ_INCREMENTAL_STATE_CLEARED */
+    SEQ_NEEDS = 2,        /* SEQ_NEEDS_INCREMENTAL_STATE */
     CLOCK_MONOTONIC = 3,
     CLOCK_BOOTTIME = 6,
 };
@@ -141,12 +141,12 @@ int lu_pf_seq_start(struct lu_pf_buf *b, struct lu_pf_seq *s, uint64_t now_ns)
     uint8_t *cs = pb_open(&w, TP_CLOCK_SNAPSHOT);
     static const uint32_t clocks[] = {CLOCK_BOOTTIME, CLOCK_MONOTONIC};
     for (int i = 0; i < 2; i++) {
-        uint8_t *c = pb_open(&w, 1);  /* ClockSnapshot.clocks */
-        pb_uint(&w, 1, clocks[i]);    /* Clock.clock_id */
-        pb_uint(&w, 2, now_ns);       /* Clock.timestamp */
+        uint8_t *c = pb_open(&w, 1); /* ClockSnapshot.clocks */
+        pb_uint(&w, 1, clocks[i]);   /* Clock.clock_id */
+        pb_uint(&w, 2, now_ns);      /* Clock.timestamp */
         pb_close(&w, c);
     }
-    pb_uint(&w, 2, CLOCK_BOOTTIME);   /* primary_trace_clock */
+    pb_uint(&w, 2, CLOCK_BOOTTIME); /* primary_trace_clock */
     pb_close(&w, cs);
     int r = packet_end(b, &w, pk);
     if (r == 0) {
@@ -162,36 +162,35 @@ int lu_pf_process_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf
     struct pb w = packet_begin(b, &pk);
     pb_uint(&w, TP_SEQ_ID, seq_id);
     uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
-    pb_uint(&w, 1, LU_PF_UUID_PROCESS);    /* uuid */
-    uint8_t *pd = pb_open(&w, 3);          /* process */
-    pb_uint(&w, 1, env->pid);              /* pid */
-    pb_str(&w, 6, env->process_name);      /* process_name */
+    pb_uint(&w, 1, LU_PF_UUID_PROCESS); /* uuid */
+    uint8_t *pd = pb_open(&w, 3);       /* process */
+    pb_uint(&w, 1, env->pid);           /* pid */
+    pb_str(&w, 6, env->process_name);   /* process_name */
     pb_close(&w, pd);
     pb_close(&w, td);
     return packet_end(b, &w, pk);
 }
 
-int lu_pf_thread_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env,
-                       uint32_t tid, const char *name)
+int lu_pf_thread_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env, uint32_t tid,
+                       const char *name)
 {
     uint8_t *pk;
     struct pb w = packet_begin(b, &pk);
     pb_uint(&w, TP_SEQ_ID, seq_id);
     uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
-    pb_uint(&w, 1, tid);                   /* uuid: the tid */
-    pb_uint(&w, 5, LU_PF_UUID_PROCESS);    /* parent_uuid */
-    uint8_t *t = pb_open(&w, 4);           /* thread */
-    pb_uint(&w, 1, env->pid);              /* pid */
-    pb_uint(&w, 2, tid);                   /* tid */
+    pb_uint(&w, 1, tid);                /* uuid: the tid */
+    pb_uint(&w, 5, LU_PF_UUID_PROCESS); /* parent_uuid */
+    uint8_t *t = pb_open(&w, 4);        /* thread */
+    pb_uint(&w, 1, env->pid);           /* pid */
+    pb_uint(&w, 2, tid);                /* tid */
     if (name && *name)
-        pb_str(&w, 5, name);               /* thread_name */
+        pb_str(&w, 5, name); /* thread_name */
     pb_close(&w, t);
     pb_close(&w, td);
     return packet_end(b, &w, pk);
 }
 
-static int child_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, const char *name,
-                       bool counter)
+static int child_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, const char *name, bool counter)
 {
     uint8_t *pk;
     struct pb w = packet_begin(b, &pk);
@@ -199,9 +198,9 @@ static int child_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, cons
     uint8_t *td = pb_open(&w, TP_TRACK_DESCRIPTOR);
     pb_uint(&w, 1, uuid);
     pb_uint(&w, 5, LU_PF_UUID_PROCESS);
-    pb_str(&w, 2, name);                   /* name */
+    pb_str(&w, 2, name); /* name */
     if (counter)
-        pb_close(&w, pb_open(&w, 8));      /* counter: an empty CounterDescriptor */
+        pb_close(&w, pb_open(&w, 8)); /* counter: an empty CounterDescriptor */
     pb_close(&w, td);
     return packet_end(b, &w, pk);
 }
@@ -240,18 +239,18 @@ static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint
         return;
     uint8_t *id = pb_open(w, TP_INTERNED);
     if (cat_new) {
-        uint8_t *m = pb_open(w, 1);        /* event_categories */
-        pb_uint(w, 1, (uint64_t)c + 1);    /* iid */
-        pb_str(w, 2, tp->category);        /* name */
+        uint8_t *m = pb_open(w, 1);     /* event_categories */
+        pb_uint(w, 1, (uint64_t)c + 1); /* iid */
+        pb_str(w, 2, tp->category);     /* name */
         pb_close(w, m);
     }
     if (tp_new) {
-        uint8_t *m = pb_open(w, 2);        /* event_names */
+        uint8_t *m = pb_open(w, 2); /* event_names */
         pb_uint(w, 1, name_iid(tp));
         pb_str(w, 2, tp->name);
         pb_close(w, m);
         for (int i = 0; i < tp->nargs; i++) {
-            m = pb_open(w, 3);             /* debug_annotation_names */
+            m = pb_open(w, 3); /* debug_annotation_names */
             pb_uint(w, 1, arg_iid(tp, i));
             pb_str(w, 2, tp->arg_names[i]);
             pb_close(w, m);
@@ -260,17 +259,17 @@ static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint
     pb_close(w, id);
 }
 
-static void annotation(struct pb *w, const struct lu_pf_env *env, const struct lu_tracepoint *tp,
-                       int i, uint64_t v)
+static void annotation(struct pb *w, const struct lu_pf_env *env, const struct lu_tracepoint *tp, int i,
+                       uint64_t v)
 {
-    uint8_t *m = pb_open(w, 4);            /* TrackEvent.debug_annotations */
-    pb_uint(w, 1, arg_iid(tp, i));         /* name_iid */
+    uint8_t *m = pb_open(w, 4);    /* TrackEvent.debug_annotations */
+    pb_uint(w, 1, arg_iid(tp, i)); /* name_iid */
     switch (tp->arg_types[i]) {
-    case LU_TRACE_I64: pb_uint(w, 4, v); break;     /* int_value (two's complement varint) */
-    case LU_TRACE_F64: pb_fixed64(w, 5, v); break;  /* double_value */
+    case LU_TRACE_I64: pb_uint(w, 4, v); break;       /* int_value (two's complement varint) */
+    case LU_TRACE_F64: pb_fixed64(w, 5, v); break;    /* double_value */
     case LU_TRACE_BOOL: pb_uint(w, 2, v != 0); break; /* bool_value */
-    case LU_TRACE_PTR: pb_uint(w, 7, v); break;     /* pointer_value */
-    case LU_TRACE_STR: {                            /* string_value */
+    case LU_TRACE_PTR: pb_uint(w, 7, v); break;       /* pointer_value */
+    case LU_TRACE_STR: {                              /* string_value */
         char s[128];
         int n;
         if (!v) {
@@ -286,7 +285,7 @@ static void annotation(struct pb *w, const struct lu_pf_env *env, const struct l
         pb_bytes(w, 6, s, n > 0 ? (size_t)n : 0);
         break;
     }
-    default: pb_uint(w, 3, v); break;               /* uint_value */
+    default: pb_uint(w, 3, v); break; /* uint_value */
     }
     pb_close(w, m);
 }
@@ -318,12 +317,12 @@ static inline void flen(uint8_t *m, uint8_t *end)
 }
 
 static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
-                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
-                      uint64_t ts_ns, uint32_t irq_ring)
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec, uint64_t ts_ns,
+                      uint32_t irq_ring)
 {
     static const uint8_t type[] = {0, 1, 2, 3, 4, 1, 2};
     uint8_t *p = b->pos, *pk, *te;
-    *p++ = 0x0a;                                        /* Trace.packet */
+    *p++ = 0x0a; /* Trace.packet */
     pk = p;
     p += 2;
     *p++ = TP_TIMESTAMP << 3;
@@ -336,41 +335,55 @@ static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
     te = p;
     p += 2;
     unsigned k = tp->kind;
-    *p++ = 9 << 3;                                      /* type */
+    *p++ = 9 << 3; /* type */
     *p++ = type[k];
-    uint64_t track = k == LU_TRACE_COUNTER ? LU_PF_UUID_COUNTER(tp->id)
-                     : k >= LU_TRACE_IRQ_BEGIN ? LU_PF_UUID_IRQ(irq_ring) : rec->tid;
-    *p++ = 11 << 3;                                     /* track_uuid */
+    uint64_t track = k == LU_TRACE_COUNTER     ? LU_PF_UUID_COUNTER(tp->id)
+                     : k >= LU_TRACE_IRQ_BEGIN ? LU_PF_UUID_IRQ(irq_ring)
+                                               : rec->tid;
+    *p++ = 11 << 3; /* track_uuid */
     p = fv(p, track);
     int first_arg = 0;
     if (k == LU_TRACE_COUNTER) {
         if (tp->nargs && tp->arg_types[0] == LU_TRACE_F64) {
-            p = fkey(p, 44, 1);                         /* double_counter_value */
+            p = fkey(p, 44, 1); /* double_counter_value */
             memcpy(p, &rec->args[0], 8);
             p += 8;
         } else {
-            p = fkey(p, 30, 0);                         /* counter_value */
+            p = fkey(p, 30, 0); /* counter_value */
             p = fv(p, rec->args[0]);
         }
         first_arg = tp->nargs;
     } else if (k != LU_TRACE_END && k != LU_TRACE_IRQ_END) {
-        *p++ = 3 << 3;                                  /* category_iids */
+        *p++ = 3 << 3; /* category_iids */
         p = fv(p, (uint64_t)(tp->cat_id % LU_PF_MAX_CATS) + 1);
-        *p++ = 10 << 3;                                 /* name_iid */
+        *p++ = 10 << 3; /* name_iid */
         p = fv(p, name_iid(tp));
     }
     for (int i = first_arg; i < tp->nargs; i++) {
         uint64_t v = rec->args[i];
-        *p++ = 4 << 3 | 2;                              /* debug_annotations */
+        *p++ = 4 << 3 | 2; /* debug_annotations */
         uint8_t *m = p;
         p += 2;
-        *p++ = 1 << 3;                                  /* name_iid */
+        *p++ = 1 << 3; /* name_iid */
         p = fv(p, arg_iid(tp, i));
         switch (tp->arg_types[i]) {
-        case LU_TRACE_I64: *p++ = 4 << 3; p = fv(p, v); break;
-        case LU_TRACE_F64: *p++ = 5 << 3 | 1; memcpy(p, &v, 8); p += 8; break;
-        case LU_TRACE_BOOL: *p++ = 2 << 3; *p++ = v != 0; break;
-        case LU_TRACE_PTR: *p++ = 7 << 3; p = fv(p, v); break;
+        case LU_TRACE_I64:
+            *p++ = 4 << 3;
+            p = fv(p, v);
+            break;
+        case LU_TRACE_F64:
+            *p++ = 5 << 3 | 1;
+            memcpy(p, &v, 8);
+            p += 8;
+            break;
+        case LU_TRACE_BOOL:
+            *p++ = 2 << 3;
+            *p++ = v != 0;
+            break;
+        case LU_TRACE_PTR:
+            *p++ = 7 << 3;
+            p = fv(p, v);
+            break;
         case LU_TRACE_STR: {
             char str[128];
             int n;
@@ -392,7 +405,10 @@ static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
             p += n;
             break;
         }
-        default: *p++ = 3 << 3; p = fv(p, v); break;
+        default:
+            *p++ = 3 << 3;
+            p = fv(p, v);
+            break;
         }
         flen(m, p);
     }
@@ -421,27 +437,26 @@ int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env
     packet_head(&w, s, ts_ns);
     intern(&w, s, tp);
     uint8_t *te = pb_open(&w, TP_TRACK_EVENT);
-    static const uint8_t type[] = {[LU_TRACE_BEGIN] = 1, [LU_TRACE_END] = 2,
-                                   [LU_TRACE_INSTANT] = 3, [LU_TRACE_COUNTER] = 4,
-                                   [LU_TRACE_IRQ_BEGIN] = 1, [LU_TRACE_IRQ_END] = 2};
+    static const uint8_t type[] = {[LU_TRACE_BEGIN] = 1,   [LU_TRACE_END] = 2,       [LU_TRACE_INSTANT] = 3,
+                                   [LU_TRACE_COUNTER] = 4, [LU_TRACE_IRQ_BEGIN] = 1, [LU_TRACE_IRQ_END] = 2};
     unsigned k = tp->kind <= LU_TRACE_IRQ_END ? tp->kind : LU_TRACE_INSTANT;
-    pb_uint(&w, 9, type[k] ? type[k] : 3);              /* type */
+    pb_uint(&w, 9, type[k] ? type[k] : 3); /* type */
     uint64_t track = rec->tid;
     if (k == LU_TRACE_COUNTER)
         track = LU_PF_UUID_COUNTER(tp->id);
     else if (k == LU_TRACE_IRQ_BEGIN || k == LU_TRACE_IRQ_END)
         track = LU_PF_UUID_IRQ(irq_ring);
-    pb_uint(&w, 11, track);                             /* track_uuid */
+    pb_uint(&w, 11, track); /* track_uuid */
     int first_arg = 0;
     if (k == LU_TRACE_COUNTER) {
         if (tp->nargs && tp->arg_types[0] == LU_TRACE_F64)
-            pb_fixed64(&w, 44, rec->args[0]);           /* double_counter_value */
+            pb_fixed64(&w, 44, rec->args[0]); /* double_counter_value */
         else
-            pb_uint(&w, 30, rec->args[0]);              /* counter_value */
-        first_arg = tp->nargs; /* a counter's value is not an annotation */
+            pb_uint(&w, 30, rec->args[0]); /* counter_value */
+        first_arg = tp->nargs;             /* a counter's value is not an annotation */
     } else if (k != LU_TRACE_END && k != LU_TRACE_IRQ_END) {
         pb_uint(&w, 3, (uint64_t)(tp->cat_id % LU_PF_MAX_CATS) + 1); /* category_iids */
-        pb_uint(&w, 10, name_iid(tp));                  /* name_iid */
+        pb_uint(&w, 10, name_iid(tp));                               /* name_iid */
     }
     for (int i = first_arg; i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++)
         annotation(&w, env, tp, i, rec->args[i]);
@@ -456,8 +471,7 @@ int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env
     return r;
 }
 
-int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_t total,
-                uint64_t ts_ns)
+int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_t total, uint64_t ts_ns)
 {
     uint8_t *pk, *start = b->pos;
     struct pb w = packet_begin(b, &pk);
@@ -467,9 +481,9 @@ int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_
     if (lost)
         pb_uint(&w, TP_PREV_DROPPED, 1);
     uint8_t *te = pb_open(&w, TP_TRACK_EVENT);
-    pb_uint(&w, 9, 4);                                  /* TYPE_COUNTER */
+    pb_uint(&w, 9, 4); /* TYPE_COUNTER */
     pb_uint(&w, 11, LU_PF_UUID_DROPS(ring));
-    pb_uint(&w, 30, total);                             /* counter_value */
+    pb_uint(&w, 30, total); /* counter_value */
     pb_close(&w, te);
     int r = packet_end(b, &w, pk);
     if (r == 0 && lost) {
@@ -500,7 +514,7 @@ enum {
     FE_SCHED_WAKEUP_NEW = 114,
     FE_TASK_RENAME = 236,
     FE_SCHED_PROCESS_FREE = 240,
-    PRIO_NORMAL = 120,    /* what Linux reports for a nice-0 thread */
+    PRIO_NORMAL = 120, /* what Linux reports for a nice-0 thread */
 };
 
 /* "@prefix@v" into @buf, freestanding (no snprintf here). */
@@ -528,8 +542,8 @@ static void comm(const struct lu_pf_env *env, uint32_t tid, uint32_t cpu, char *
 }
 
 int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
-                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
-                      uint64_t ts_ns, uint32_t cpu)
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec, uint64_t ts_ns,
+                      uint32_t cpu)
 {
     char a[32], n[32];
     uint32_t t0 = (uint32_t)rec->args[0];
@@ -539,10 +553,10 @@ int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
     if (s->dropped_pending)
         pb_uint(&w, TP_PREV_DROPPED, 1);
     uint8_t *bundle = pb_open(&w, TP_FTRACE_EVENTS);
-    pb_uint(&w, 1, cpu);                                /* FtraceEventBundle.cpu */
-    uint8_t *ev = pb_open(&w, 2);                       /* event */
-    pb_uint(&w, 1, ts_ns);                              /* FtraceEvent.timestamp */
-    pb_uint(&w, 2, rec->tid);                           /* pid: the thread that ran */
+    pb_uint(&w, 1, cpu);          /* FtraceEventBundle.cpu */
+    uint8_t *ev = pb_open(&w, 2); /* event */
+    pb_uint(&w, 1, ts_ns);        /* FtraceEvent.timestamp */
+    pb_uint(&w, 2, rec->tid);     /* pid: the thread that ran */
     uint8_t *m;
     switch (tp->kind) {
     case LU_TRACE_SCHED_SWITCH: {
@@ -550,13 +564,13 @@ int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
         comm(env, t0, cpu, a, sizeof a);
         comm(env, next, cpu, n, sizeof n);
         m = pb_open(&w, FE_SCHED_SWITCH);
-        pb_str(&w, 1, a);                               /* prev_comm */
-        pb_uint(&w, 2, t0);                             /* prev_pid */
-        pb_uint(&w, 3, PRIO_NORMAL);                    /* prev_prio */
-        pb_uint(&w, 4, rec->args[1]);                   /* prev_state */
-        pb_str(&w, 5, n);                               /* next_comm */
-        pb_uint(&w, 6, next);                           /* next_pid */
-        pb_uint(&w, 7, PRIO_NORMAL);                    /* next_prio */
+        pb_str(&w, 1, a);             /* prev_comm */
+        pb_uint(&w, 2, t0);           /* prev_pid */
+        pb_uint(&w, 3, PRIO_NORMAL);  /* prev_prio */
+        pb_uint(&w, 4, rec->args[1]); /* prev_state */
+        pb_str(&w, 5, n);             /* next_comm */
+        pb_uint(&w, 6, next);         /* next_pid */
+        pb_uint(&w, 7, PRIO_NORMAL);  /* next_prio */
         break;
     }
     case LU_TRACE_SCHED_WAKEUP:
@@ -567,24 +581,24 @@ int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
          * timestamp) has already made one */
         comm(env, t0, cpu, a, sizeof a);
         m = pb_open(&w, tp->kind == LU_TRACE_SCHED_WAKEUP ? FE_SCHED_WAKING : FE_SCHED_WAKEUP_NEW);
-        pb_str(&w, 1, a);                               /* comm */
-        pb_uint(&w, 2, t0);                             /* pid */
-        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
-        pb_uint(&w, 4, 1);                              /* success */
-        pb_uint(&w, 5, cpu);                            /* target_cpu */
+        pb_str(&w, 1, a);            /* comm */
+        pb_uint(&w, 2, t0);          /* pid */
+        pb_uint(&w, 3, PRIO_NORMAL); /* prio */
+        pb_uint(&w, 4, 1);           /* success */
+        pb_uint(&w, 5, cpu);         /* target_cpu */
         break;
     case LU_TRACE_THREAD_EXIT:
         comm(env, t0, cpu, a, sizeof a);
         m = pb_open(&w, FE_SCHED_PROCESS_FREE);
-        pb_str(&w, 1, a);                               /* comm */
-        pb_uint(&w, 2, t0);                             /* pid */
-        pb_uint(&w, 3, PRIO_NORMAL);                    /* prio */
+        pb_str(&w, 1, a);            /* comm */
+        pb_uint(&w, 2, t0);          /* pid */
+        pb_uint(&w, 3, PRIO_NORMAL); /* prio */
         break;
     default: /* LU_TRACE_THREAD_NAME */
         comm(env, t0, cpu, a, sizeof a);
         m = pb_open(&w, FE_TASK_RENAME);
-        pb_uint(&w, 1, t0);                             /* pid */
-        pb_str(&w, 3, a);                               /* newcomm */
+        pb_uint(&w, 1, t0); /* pid */
+        pb_str(&w, 3, a);   /* newcomm */
         break;
     }
     pb_close(&w, m);

@@ -24,18 +24,18 @@
 
 struct lu_trace_ring {
     /* writer side */
-    uint64_t head;           /* next position to reserve */
-    uint64_t limit;          /* writers' cached tail + size: reload when reached */
-    uint64_t dropped_full;   /* records refused because the ring was full */
+    uint64_t head;              /* next position to reserve */
+    uint64_t limit;             /* writers' cached tail + size: reload when reached */
+    uint64_t dropped_full;      /* records refused because the ring was full */
     struct lu_trace_rec *slots; /* == (void *)(this + 1): writers compute it */
     uint64_t mask;
-    uint32_t tid;            /* owner thread (per-thread rings), else 0 */
-    uint32_t index;          /* position in the ring table: the sequence id - 1 */
-    char name[16];           /* owner thread's name when it attached (per-thread rings) */
+    uint32_t tid;   /* owner thread (per-thread rings), else 0 */
+    uint32_t index; /* position in the ring table: the sequence id - 1 */
+    char name[16];  /* owner thread's name when it attached (per-thread rings) */
     /* reader side, on its own cache line */
     uint64_t tail __attribute__((aligned(64)));
-    uint64_t dropped_gone;   /* records trimmed or lost because no collector took them */
-    volatile uint8_t free;   /* per-thread ring whose thread exited: reusable once empty */
+    uint64_t dropped_gone; /* records trimmed or lost because no collector took them */
+    volatile uint8_t free; /* per-thread ring whose thread exited: reusable once empty */
 };
 
 /* Rings in use, in order of creation; set up by emit_*.c. */

@@ -33,9 +33,8 @@ static void print_stats(struct lu_chan *ch, const char *what)
     struct lu_chan_stats s;
     lu_chan_get_stats(ch, &s);
     printf("chan-echo: %s: in %llu out %llu connects %llu disconnects %llu dropped %llu\n", what,
-           (unsigned long long)s.bytes_in, (unsigned long long)s.bytes_out,
-           (unsigned long long)s.connects, (unsigned long long)s.disconnects,
-           (unsigned long long)s.writes_dropped);
+           (unsigned long long)s.bytes_in, (unsigned long long)s.bytes_out, (unsigned long long)s.connects,
+           (unsigned long long)s.disconnects, (unsigned long long)s.writes_dropped);
     fflush(stdout);
 }
 
@@ -92,8 +91,12 @@ static int flood(struct lu_chan *ch, unsigned long long want, double wait_s)
     /* A blocking write with no peer must not wait for one either. */
     ssize_t b = lu_chan_connected(ch) ? 0 : lu_chan_write(ch, buf, 1, 0);
     double ms = (double)(lu_plat_now_ns() - t0) / 1e6;
-    printf("chan-echo: flood: %llu calls, wrote %llu, eagain %llu, epipe %llu, blocking %s, %.1f ms\n",
-           calls, wrote, eagain, epipe, b == -EPIPE ? "epipe" : b == 0 ? "skipped" : "other", ms);
+    printf("chan-echo: flood: %llu calls, wrote %llu, eagain %llu, epipe %llu, blocking %s, %.1f ms\n", calls,
+           wrote, eagain, epipe,
+           b == -EPIPE ? "epipe"
+           : b == 0    ? "skipped"
+                       : "other",
+           ms);
     print_stats(ch, "done");
     return 0;
 }

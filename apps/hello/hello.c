@@ -10,10 +10,7 @@
 #include <time.h>
 
 /* noinline so the crash test can find this name in the backtrace. */
-__attribute__((noinline)) static void crash_on_null(volatile int *p)
-{
-    *p = 42;
-}
+__attribute__((noinline)) static void crash_on_null(volatile int *p) { *p = 42; }
 
 int main(int argc, char **argv)
 {

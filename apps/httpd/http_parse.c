@@ -46,7 +46,9 @@ static int parse_request_line(const char *p, size_t n, struct http_request *r)
         i++;
     if (i == 0 || i >= n || p[i] != ' ')
         return -400;
-    r->method = (i == 3 && !memcmp(p, "GET", 3)) ? HTTP_GET : (i == 4 && !memcmp(p, "HEAD", 4)) ? HTTP_HEAD : HTTP_OTHER;
+    r->method = (i == 3 && !memcmp(p, "GET", 3))    ? HTTP_GET
+                : (i == 4 && !memcmp(p, "HEAD", 4)) ? HTTP_HEAD
+                                                    : HTTP_OTHER;
     size_t t = ++i;
     while (i < n && p[i] != ' ') {
         if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7f)

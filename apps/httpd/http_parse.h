@@ -18,7 +18,7 @@ struct http_request {
     int minor;        /* HTTP/1.<minor>: 0 or 1 */
     bool keep_alive;  /* after this request (1.1 default, Connection: header) */
     size_t content_length;
-    size_t head_len;  /* bytes of the request head, blank line included */
+    size_t head_len; /* bytes of the request head, blank line included */
 };
 
 /* Parses the request head at the start of buf[0..len). Returns head_len

@@ -31,8 +31,8 @@ static const char *reason(int status)
     }
 }
 
-static int build(struct response *out, int status, const char *type, const char *body, size_t len, bool send_body,
-                 bool keep_alive, const char *extra)
+static int build(struct response *out, int status, const char *type, const char *body, size_t len,
+                 bool send_body, bool keep_alive, const char *extra)
 {
     char head[256];
     int n = snprintf(head, sizeof head,
@@ -70,7 +70,10 @@ int route(const struct http_request *req, struct response *out)
         if (!s)
             return -ENOMEM;
         int n = httpd_stats_text(s, STATS_MAX);
-        int rc = build(out, 200, "text/plain", s, n < 0 ? 0 : (size_t)n < STATS_MAX ? (size_t)n : STATS_MAX - 1,
+        int rc = build(out, 200, "text/plain", s,
+                       n < 0                   ? 0
+                       : (size_t)n < STATS_MAX ? (size_t)n
+                                               : STATS_MAX - 1,
                        body, req->keep_alive, "Cache-Control: no-store\r\n");
         free(s);
         return rc;

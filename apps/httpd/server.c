@@ -152,7 +152,7 @@ static void trace_request(const struct http_request *req, const struct response 
 {
     static const char *const methods[] = {[HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_OTHER] = "other"};
     const struct file *f = content_find(req->path, req->path_len);
-    const char *path = f                                                            ? f->path
+    const char *path = f                                                           ? f->path
                        : req->path_len == 6 && memcmp(req->path, "/stats", 6) == 0 ? "/stats"
                                                                                    : "(not found)";
     int status = r->len > 12 ? atoi(r->data + 9) : 0; /* "HTTP/1.1 200 ..." */

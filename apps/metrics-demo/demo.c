@@ -105,7 +105,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--exit") == 0)
             exit_after = 1;
         else {
-            fprintf(stderr, "usage: metrics-demo [--requests N] [--interval-ms MS] [--series K] [--exit] [--dump]\n");
+            fprintf(stderr,
+                    "usage: metrics-demo [--requests N] [--interval-ms MS] [--series K] [--exit] [--dump]\n");
             return 2;
         }
     }

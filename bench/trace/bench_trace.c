@@ -171,7 +171,7 @@ int main(int argc, char **argv)
         long k = 100000;
         loop_empty(k);
         loop_floor(k);
-        loop_lucent(k);      /* disabled */
+        loop_lucent(k); /* disabled */
         lu_trace_set("bench");
         lu_trace_bench_ev(0, 0); /* the thread's first event makes its ring: not counted */
         lu_trace_flush();

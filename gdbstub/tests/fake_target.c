@@ -90,7 +90,8 @@ static int remove_bp(void *ctx, enum lu_gdb_bp_type type, uint64_t addr, unsigne
 static int threads(void *ctx, int (*fn)(const struct lu_gdb_thread *, void *), void *arg)
 {
     for (int i = 0; i < FAKE_THREADS; i++) {
-        struct lu_gdb_thread th = {.tid = (uint32_t)i + 1, .cpu_ns = 1000u * (unsigned)i, .switches = (unsigned)i};
+        struct lu_gdb_thread th = {
+            .tid = (uint32_t)i + 1, .cpu_ns = 1000u * (unsigned)i, .switches = (unsigned)i};
         snprintf(th.name, sizeof th.name, "%s", names[i]);
         snprintf(th.state, sizeof th.state, "%s", states[i]);
         int rc = fn(&th, arg);

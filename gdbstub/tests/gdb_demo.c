@@ -20,9 +20,9 @@
 #pragma weak pthread_create
 int pthread_setname_np(pthread_t t, const char *name) __attribute__((weak));
 
-volatile int demo_counter;       /* bumped by demo_step: watchpoint target */
+volatile int demo_counter;          /* bumped by demo_step: watchpoint target */
 volatile long demo_worker_iters[2]; /* each worker's loop count: are they scheduled? */
-volatile long demo_total;        /* what demo_add accumulates */
+volatile long demo_total;           /* what demo_add accumulates */
 const char demo_greeting[] = "hello from gdb-demo";
 
 __attribute__((noinline)) int demo_add(int a, int b)
@@ -38,10 +38,7 @@ __attribute__((noinline)) void demo_step(int i)
     demo_counter = doubled; /* DEMO_WATCH_LINE */
 }
 
-__attribute__((noinline)) void demo_crash(volatile int *p)
-{
-    *p = 1; /* DEMO_NULL_LINE */
-}
+__attribute__((noinline)) void demo_crash(volatile int *p) { *p = 1; /* DEMO_NULL_LINE */ }
 
 __attribute__((noinline)) void demo_panic(int code)
 {

@@ -24,7 +24,7 @@ static const char *ask_outcome(const char *payload, enum lu_gdb_outcome *out)
     fake_input(&io, inbuf);
     io.at_end = &end;
     /* volatile: assigned between setjmp and longjmp */
-    volatile enum lu_gdb_outcome o = (enum lu_gdb_outcome)-1; /* still serving */
+    volatile enum lu_gdb_outcome o = (enum lu_gdb_outcome) - 1; /* still serving */
     if (!setjmp(end))
         o = lu_gdb_serve(&g, &g.stop, false);
     io.at_end = NULL;
@@ -66,13 +66,13 @@ static void setup(void)
     g.stop = trap;
 }
 
-#define ASK_EQ(pkt, want)                                                                          \
-    do {                                                                                           \
-        const char *got_ = ask(pkt);                                                               \
-        if (strcmp(got_, want) != 0) {                                                             \
-            printf("# %s:%d: '%s' -> '%.200s', want '%s'\n", __FILE__, __LINE__, pkt, got_, want);  \
-            lu_test_failed = 1;                                                                    \
-        }                                                                                          \
+#define ASK_EQ(pkt, want)                                                                                    \
+    do {                                                                                                     \
+        const char *got_ = ask(pkt);                                                                         \
+        if (strcmp(got_, want) != 0) {                                                                       \
+            printf("# %s:%d: '%s' -> '%.200s', want '%s'\n", __FILE__, __LINE__, pkt, got_, want);           \
+            lu_test_failed = 1;                                                                              \
+        }                                                                                                    \
     } while (0)
 
 LU_TEST(gdb_qsupported)
@@ -138,23 +138,23 @@ LU_TEST(gdb_registers)
     /* 59 registers: 17*8 + 7*4 + 8*10 + 8*4 + 16*16 + 4 + 2*8 = 552 bytes */
     LU_CHECK_EQ(strlen(r), 2 * 552);
     LU_CHECK(strncmp(r, "1010101010101010", 16) == 0);           /* rax of thread 1 */
-    LU_CHECK(strncmp(r + 2 * (17 * 8 + 7 * 4), "xxxx", 4) == 0);  /* st0: unavailable */
-    ASK_EQ("p10", "1010101010101010");                            /* rip */
-    ASK_EQ("p11", "11111111");                                    /* eflags, 4 bytes */
-    ASK_EQ("p39", "1919191919191919");                            /* fs_base (57) */
-    ASK_EQ("p18", "xxxxxxxxxxxxxxxxxxxx");                        /* st0 */
-    ASK_EQ("p3b", "E16");                                         /* past the last */
+    LU_CHECK(strncmp(r + 2 * (17 * 8 + 7 * 4), "xxxx", 4) == 0); /* st0: unavailable */
+    ASK_EQ("p10", "1010101010101010");                           /* rip */
+    ASK_EQ("p11", "11111111");                                   /* eflags, 4 bytes */
+    ASK_EQ("p39", "1919191919191919");                           /* fs_base (57) */
+    ASK_EQ("p18", "xxxxxxxxxxxxxxxxxxxx");                       /* st0 */
+    ASK_EQ("p3b", "E16");                                        /* past the last */
     ASK_EQ("p", "E16");
     ASK_EQ("pzz", "E16");
     ASK_EQ("P10=efbeadde00000000", "OK");
     ASK_EQ("p10", "efbeadde00000000");
-    ASK_EQ("P10=efbe", "E16");     /* too short */
+    ASK_EQ("P10=efbe", "E16"); /* too short */
     ASK_EQ("P10=zzbeadde00000000", "E16");
     ASK_EQ("P10", "E16");
     /* H g selects the thread the register packets read */
     ASK_EQ("Hg2", "OK");
     ASK_EQ("p0", "2020202020202020");
-    ASK_EQ("Hg9", "E03");          /* no such thread */
+    ASK_EQ("Hg9", "E03"); /* no such thread */
     ASK_EQ("Hg0", "OK");
     ASK_EQ("p0", "1010101010101010");
     ASK_EQ("Hg-1", "OK");
@@ -179,8 +179,8 @@ LU_TEST(gdb_memory)
     setup();
     ASK_EQ("m10000,4", "00010203");
     ASK_EQ("m100fe,2", "feff");
-    ASK_EQ("m1fffe,10", "feff");   /* short read at the end of the mapping */
-    ASK_EQ("m0,4", "E0e");         /* unmapped: EFAULT, never a fault */
+    ASK_EQ("m1fffe,10", "feff"); /* short read at the end of the mapping */
+    ASK_EQ("m0,4", "E0e");       /* unmapped: EFAULT, never a fault */
     ASK_EQ("mffffffffffffff00,4", "E0e");
     ASK_EQ("mffffffffffffffff,4", "E16"); /* wraps */
     ASK_EQ("m10000", "E16");
@@ -198,7 +198,7 @@ LU_TEST(gdb_memory)
     ASK_EQ("M0,2:abcd", "E0e");
     ASK_EQ("M10000,2", "E16");
     ASK_EQ("M10000,100000:00", "E16");
-    ASK_EQ("X10000,0:", "OK");       /* gdb's probe */
+    ASK_EQ("X10000,0:", "OK"); /* gdb's probe */
     /* binary write with an escaped '#' and '}' */
     ASK_EQ("X10000,3:a}\x03}]", "OK");
     ASK_EQ("m10000,3", "61237d");
@@ -221,11 +221,11 @@ LU_TEST(gdb_breakpoints)
     ASK_EQ("Z2,10030,8", "OK");
     ASK_EQ("Z4,10040,4", "OK");
     ASK_EQ("Z2,10050,2", "OK");
-    ASK_EQ("Z2,10060,1", "E1c");        /* ENOSPC: four debug registers */
-    ASK_EQ("Z3,10040,4", "");           /* unsupported by this target: empty */
+    ASK_EQ("Z2,10060,1", "E1c"); /* ENOSPC: four debug registers */
+    ASK_EQ("Z3,10040,4", "");    /* unsupported by this target: empty */
     ASK_EQ("Z2,10070,3", "E1c");
     ASK_EQ("z2,10050,2", "OK");
-    ASK_EQ("Z2,10070,3", "E16");        /* bad length */
+    ASK_EQ("Z2,10070,3", "E16"); /* bad length */
     ASK_EQ("Z5,10000,1", "E16");
     ASK_EQ("Z0,10000", "E16");
     ASK_EQ("Z0", "E16");
@@ -297,8 +297,8 @@ LU_TEST(gdb_vcont)
     ask_outcome("vCont;s", &o);
     LU_CHECK_EQ(t.last_resume.a[0].tid, 1);
     int before = t.resumes;
-    ASK_EQ("vCont;s:9", "E03");     /* the target refuses a dead thread */
-    ASK_EQ("vCont;t:1", "E16");     /* not advertised */
+    ASK_EQ("vCont;s:9", "E03"); /* the target refuses a dead thread */
+    ASK_EQ("vCont;t:1", "E16"); /* not advertised */
     ASK_EQ("vCont;", "E16");
     ASK_EQ("vCont;c:", "E16");
     ASK_EQ("vCont;c:1x", "E16");
@@ -400,9 +400,9 @@ LU_TEST(gdb_monitor_commands)
     ASK_EQ(rcmd(""), "OK");
     ASK_EQ(rcmd("trace"), "OK"); /* with or without tracing linked: a message, not a crash */
     LU_CHECK(strlen(console()) > 0);
-    ASK_EQ("qRcmd,6", "E16");     /* odd hex */
+    ASK_EQ("qRcmd,6", "E16"); /* odd hex */
     ASK_EQ("qRcmd,zz", "E16");
-    ASK_EQ("qRcmd,0068", "E16");  /* embedded NUL */
+    ASK_EQ("qRcmd,0068", "E16"); /* embedded NUL */
 }
 
 LU_TEST(gdb_detach_kill_unknown)
@@ -450,6 +450,7 @@ LU_TEST(gdb_replies_are_run_length_encoded)
     LU_CHECK(strchr(io.out + 1, '$') == NULL);
     /* and the decoded value is right */
     ASK_EQ("m10000,8", "0000000000000000");
-    ASK_EQ("m10000,41", "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    ASK_EQ("m10000,41", "000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                        "00000000000000000000000000000000000000000000"
                         "40");
 }

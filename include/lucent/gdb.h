@@ -45,11 +45,11 @@ struct lu_gdb_monitor {
     lu_gdb_monitor_fn fn; /* returns 0, or -errno (gdb prints an error) */
 };
 
-#define LU_GDB_MONITOR(cname, cusage, chelp)                                                       \
-    static int lu_gdb_mon_fn_##cname(struct lu_gdb_out *out, const char *args);                    \
-    static const struct lu_gdb_monitor lu_gdb_mon_##cname                                          \
-        __attribute__((used, section("lu_gdb_monitor"), aligned(8))) = {#cname, cusage, chelp,     \
-                                                                        lu_gdb_mon_fn_##cname};    \
+#define LU_GDB_MONITOR(cname, cusage, chelp)                                                                 \
+    static int lu_gdb_mon_fn_##cname(struct lu_gdb_out *out, const char *args);                              \
+    static const struct lu_gdb_monitor lu_gdb_mon_##cname                                                    \
+        __attribute__((used, section("lu_gdb_monitor"), aligned(8))) = {#cname, cusage, chelp,               \
+                                                                        lu_gdb_mon_fn_##cname};              \
     static int lu_gdb_mon_fn_##cname(struct lu_gdb_out *out, const char *args)
 
 #ifdef __cplusplus

@@ -113,8 +113,14 @@ static inline void lu_counter_percpu_add(struct lu_counter_percpu *c, uint64_t n
 }
 static inline void lu_counter_percpu_inc(struct lu_counter_percpu *c) { lu_counter_percpu_add(c, 1); }
 
-static inline void lu_gauge_set(struct lu_gauge *g, int64_t v) { __atomic_store_n(&g->v, v, __ATOMIC_RELAXED); }
-static inline void lu_gauge_add(struct lu_gauge *g, int64_t d) { __atomic_fetch_add(&g->v, d, __ATOMIC_RELAXED); }
+static inline void lu_gauge_set(struct lu_gauge *g, int64_t v)
+{
+    __atomic_store_n(&g->v, v, __ATOMIC_RELAXED);
+}
+static inline void lu_gauge_add(struct lu_gauge *g, int64_t d)
+{
+    __atomic_fetch_add(&g->v, d, __ATOMIC_RELAXED);
+}
 static inline void lu_gauge_inc(struct lu_gauge *g) { lu_gauge_add(g, 1); }
 static inline void lu_gauge_dec(struct lu_gauge *g) { lu_gauge_add(g, -1); }
 
@@ -213,9 +219,9 @@ void lu_metrics_emit(struct lu_metrics_sink *sink, const char *const *values, in
 struct lu_metric {
     const char *name;
     const char *help;
-    uint8_t type;     /* enum lu_metric_type */
-    uint8_t storage;  /* enum lu_metric_storage */
-    uint8_t decimals; /* exported value = v / 10^decimals */
+    uint8_t type;                   /* enum lu_metric_type */
+    uint8_t storage;                /* enum lu_metric_storage */
+    uint8_t decimals;               /* exported value = v / 10^decimals */
     const char *const *labels;      /* static pairs: name, value, ..., NULL; or NULL */
     const char *const *label_names; /* vec and collect: dynamic label names, NULL-ended */
     void *value;                    /* storage, by `storage` */
@@ -237,84 +243,117 @@ struct lu_metric {
 #define LU__OPT(...) LU__SECOND(0, ##__VA_ARGS__, NULL, NULL)
 #define LU__NARGS(...) (sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
-#define LU__DESC(var)                                                                              \
-    static const struct lu_metric LU_M__CAT(lu_metric__, var)                                        \
+#define LU__DESC(var)                                                                                        \
+    static const struct lu_metric LU_M__CAT(lu_metric__, var)                                                \
         __attribute__((used, section("lu_metrics"), aligned(8)))
 
 /* LU_COUNTER(var, "name_total", "help" [, LU_LABELS(...)]) */
-#define LU_COUNTER(var, mname, mhelp, ...)                                                         \
-    static struct lu_counter var;                                                                  \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_COUNTER,                      \
-                     .storage = LU_STORE_COUNTER, .labels = LU__OPT(__VA_ARGS__), .value = &var}
+#define LU_COUNTER(var, mname, mhelp, ...)                                                                   \
+    static struct lu_counter var;                                                                            \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_COUNTER,                                                              \
+                     .storage = LU_STORE_COUNTER,                                                            \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
+                     .value = &var}
 
 /* A counter with a cache line per CPU slot: for counters updated by every
  * CPU at high rates. Update with lu_counter_percpu_inc/add. */
-#define LU_COUNTER_PERCPU(var, mname, mhelp, ...)                                                  \
-    static struct lu_counter_percpu var;                                                           \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_COUNTER,                      \
-                     .storage = LU_STORE_COUNTER_PERCPU, .labels = LU__OPT(__VA_ARGS__),           \
+#define LU_COUNTER_PERCPU(var, mname, mhelp, ...)                                                            \
+    static struct lu_counter_percpu var;                                                                     \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_COUNTER,                                                              \
+                     .storage = LU_STORE_COUNTER_PERCPU,                                                     \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
                      .value = &var}
 
 /* LU_GAUGE(var, "name", "help", decimals [, LU_LABELS(...)]) */
-#define LU_GAUGE(var, mname, mhelp, dec, ...)                                                      \
-    static struct lu_gauge var;                                                                    \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_GAUGE,                        \
-                     .storage = LU_STORE_GAUGE, .decimals = dec, .labels = LU__OPT(__VA_ARGS__),   \
+#define LU_GAUGE(var, mname, mhelp, dec, ...)                                                                \
+    static struct lu_gauge var;                                                                              \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_GAUGE,                                                                \
+                     .storage = LU_STORE_GAUGE,                                                              \
+                     .decimals = dec,                                                                        \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
                      .value = &var}
 
 /* A gauge (or counter) computed when scraped: heap bytes, uptime.
  * fn(const struct lu_metric *) returns the value in the family's scale. */
-#define LU_GAUGE_FN(var, mname, mhelp, dec, func, ...)                                             \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_GAUGE,                        \
-                     .storage = LU_STORE_FN, .decimals = dec, .labels = LU__OPT(__VA_ARGS__),      \
+#define LU_GAUGE_FN(var, mname, mhelp, dec, func, ...)                                                       \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_GAUGE,                                                                \
+                     .storage = LU_STORE_FN,                                                                 \
+                     .decimals = dec,                                                                        \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
                      .fn = func}
-#define LU_COUNTER_FN(var, mname, mhelp, dec, func, ...)                                           \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_COUNTER,                      \
-                     .storage = LU_STORE_FN, .decimals = dec, .labels = LU__OPT(__VA_ARGS__),      \
+#define LU_COUNTER_FN(var, mname, mhelp, dec, func, ...)                                                     \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_COUNTER,                                                              \
+                     .storage = LU_STORE_FN,                                                                 \
+                     .decimals = dec,                                                                        \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
                      .fn = func}
 
 /* A family whose series a function emits at scrape time.
  * LU_COLLECTOR(var, "name", "help", LU_METRIC_COUNTER, decimals,
  *              LU_LABEL_NAMES("vector"), collect_fn) */
-#define LU_COLLECTOR(var, mname, mhelp, mtype, dec, names, func)                                   \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = mtype, .storage = LU_STORE_COLLECT,     \
-                     .decimals = dec, .label_names = names, .collect = func}
+#define LU_COLLECTOR(var, mname, mhelp, mtype, dec, names, func)                                             \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = mtype,                                                                          \
+                     .storage = LU_STORE_COLLECT,                                                            \
+                     .decimals = dec,                                                                        \
+                     .label_names = names,                                                                   \
+                     .collect = func}
 
 /* LU_HISTOGRAM(var, "name_seconds", "help", decimals, LU_BUCKETS(...)
  *              [, LU_LABELS(...)]): bounds and observations share a unit. */
-#define LU_HISTOGRAM(var, mname, mhelp, dec, buckets, ...)                                         \
-    static uint64_t LU_M__CAT(lu_hcounts__, var)[sizeof(buckets) / sizeof(uint64_t) + 1];            \
-    static struct lu_histogram var = {.bounds = buckets,                                           \
-                                      .nbounds = sizeof(buckets) / sizeof(uint64_t),               \
-                                      .counts = LU_M__CAT(lu_hcounts__, var)};                       \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = LU_METRIC_HISTOGRAM,                    \
-                     .storage = LU_STORE_HISTOGRAM, .decimals = dec,                               \
-                     .labels = LU__OPT(__VA_ARGS__), .value = &var}
+#define LU_HISTOGRAM(var, mname, mhelp, dec, buckets, ...)                                                   \
+    static uint64_t LU_M__CAT(lu_hcounts__, var)[sizeof(buckets) / sizeof(uint64_t) + 1];                    \
+    static struct lu_histogram var = {.bounds = buckets,                                                     \
+                                      .nbounds = sizeof(buckets) / sizeof(uint64_t),                         \
+                                      .counts = LU_M__CAT(lu_hcounts__, var)};                               \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = LU_METRIC_HISTOGRAM,                                                            \
+                     .storage = LU_STORE_HISTOGRAM,                                                          \
+                     .decimals = dec,                                                                        \
+                     .labels = LU__OPT(__VA_ARGS__),                                                         \
+                     .value = &var}
 
-#define LU__VEC(var, vtype, ctype, mname, mhelp, mtype, dec, maxchildren, names, ...)              \
-    static struct lu_vec_slot LU_M__CAT(lu_vslots__, var)[(maxchildren) + 1];                        \
-    static ctype LU_M__CAT(lu_vvals__, var)[(maxchildren) + 1];                                      \
-    static vtype var = {{.cap = (maxchildren),                                                     \
-                         .nlabels = sizeof(names) / sizeof(const char *) - 1,                      \
-                         .slots = LU_M__CAT(lu_vslots__, var),                                       \
-                         .values = LU_M__CAT(lu_vvals__, var),                                       \
-                         .value_size = sizeof(ctype), ##__VA_ARGS__}};                             \
-    LU__DESC(var) = {.name = mname, .help = mhelp, .type = mtype, .storage = LU_STORE_VEC,         \
-                     .decimals = dec, .label_names = names, .value = &var.v}
+#define LU__VEC(var, vtype, ctype, mname, mhelp, mtype, dec, maxchildren, names, ...)                        \
+    static struct lu_vec_slot LU_M__CAT(lu_vslots__, var)[(maxchildren) + 1];                                \
+    static ctype LU_M__CAT(lu_vvals__, var)[(maxchildren) + 1];                                              \
+    static vtype var = {{.cap = (maxchildren),                                                               \
+                         .nlabels = sizeof(names) / sizeof(const char *) - 1,                                \
+                         .slots = LU_M__CAT(lu_vslots__, var),                                               \
+                         .values = LU_M__CAT(lu_vvals__, var),                                               \
+                         .value_size = sizeof(ctype),                                                        \
+                         ##__VA_ARGS__}};                                                                    \
+    LU__DESC(var) = {.name = mname,                                                                          \
+                     .help = mhelp,                                                                          \
+                     .type = mtype,                                                                          \
+                     .storage = LU_STORE_VEC,                                                                \
+                     .decimals = dec,                                                                        \
+                     .label_names = names,                                                                   \
+                     .value = &var.v}
 
 /* LU_COUNTER_VEC(var, "name_total", "help", cap, LU_LABEL_NAMES("method", "code")) */
-#define LU_COUNTER_VEC(var, mname, mhelp, maxchildren, names)                                      \
-    LU__VEC(var, struct lu_counter_vec, struct lu_counter, mname, mhelp, LU_METRIC_COUNTER, 0,     \
-            maxchildren, names)
-#define LU_GAUGE_VEC(var, mname, mhelp, dec, maxchildren, names)                                   \
-    LU__VEC(var, struct lu_gauge_vec, struct lu_gauge, mname, mhelp, LU_METRIC_GAUGE, dec,         \
-            maxchildren, names)
-#define LU_HISTOGRAM_VEC(var, mname, mhelp, dec, buckets, maxchildren, names)                      \
-    static uint64_t LU_M__CAT(lu_vcounts__, var)[((maxchildren) + 1) *                               \
-                                               (sizeof(buckets) / sizeof(uint64_t) + 1)];          \
-    LU__VEC(var, struct lu_histogram_vec, struct lu_histogram, mname, mhelp,                       \
-            LU_METRIC_HISTOGRAM, dec, maxchildren, names, .bounds = buckets,                       \
-            .nbounds = sizeof(buckets) / sizeof(uint64_t), .counts = LU_M__CAT(lu_vcounts__, var))
+#define LU_COUNTER_VEC(var, mname, mhelp, maxchildren, names)                                                \
+    LU__VEC(var, struct lu_counter_vec, struct lu_counter, mname, mhelp, LU_METRIC_COUNTER, 0, maxchildren,  \
+            names)
+#define LU_GAUGE_VEC(var, mname, mhelp, dec, maxchildren, names)                                             \
+    LU__VEC(var, struct lu_gauge_vec, struct lu_gauge, mname, mhelp, LU_METRIC_GAUGE, dec, maxchildren, names)
+#define LU_HISTOGRAM_VEC(var, mname, mhelp, dec, buckets, maxchildren, names)                                \
+    static uint64_t LU_M__CAT(lu_vcounts__,                                                                  \
+                              var)[((maxchildren) + 1) * (sizeof(buckets) / sizeof(uint64_t) + 1)];          \
+    LU__VEC(var, struct lu_histogram_vec, struct lu_histogram, mname, mhelp, LU_METRIC_HISTOGRAM, dec,       \
+            maxchildren, names, .bounds = buckets, .nbounds = sizeof(buckets) / sizeof(uint64_t),            \
+            .counts = LU_M__CAT(lu_vcounts__, var))
 
 /* ---- the registry and exposition -------------------------------------------------- */
 

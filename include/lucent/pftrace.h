@@ -55,9 +55,9 @@ struct lu_pf_env {
 
 /* One trusted packet sequence (one ring): which names it has interned. */
 struct lu_pf_seq {
-    uint32_t id;            /* trusted_packet_sequence_id, > 0 */
-    bool started;           /* the SEQ_INCREMENTAL_STATE_CLEARED packet is out */
-    bool dropped_pending;   /* mark the next packet previous_packet_dropped */
+    uint32_t id;             /* trusted_packet_sequence_id, > 0 */
+    bool started;            /* the SEQ_INCREMENTAL_STATE_CLEARED packet is out */
+    bool dropped_pending;    /* mark the next packet previous_packet_dropped */
     uint64_t drops_reported; /* the drop total last written by lu_pf_drops */
     uint8_t tp_interned[LU_PF_MAX_TPS / 8];
     uint8_t cat_interned[LU_PF_MAX_CATS / 8];
@@ -78,8 +78,8 @@ int lu_pf_seq_start(struct lu_pf_buf *b, struct lu_pf_seq *s, uint64_t now_ns);
 
 /* TrackDescriptors, each written on sequence @seq_id. */
 int lu_pf_process_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env);
-int lu_pf_thread_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env,
-                       uint32_t tid, const char *name);
+int lu_pf_thread_track(struct lu_pf_buf *b, uint32_t seq_id, const struct lu_pf_env *env, uint32_t tid,
+                       const char *name);
 /* A counter track under the process: one per COUNTER tracepoint, one per
  * ring's drop count. */
 int lu_pf_counter_track(struct lu_pf_buf *b, uint32_t seq_id, uint64_t uuid, const char *name);
@@ -96,14 +96,13 @@ int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env
 /* A record of a scheduler kind (LU_TRACE_SCHED_SWITCH ...) as a packet of
  * one FtraceEventBundle for CPU @cpu. Called by lu_pf_event for those kinds. */
 int lu_pf_sched_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
-                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
-                      uint64_t ts_ns, uint32_t cpu);
+                      const struct lu_tracepoint *tp, const struct lu_trace_rec *rec, uint64_t ts_ns,
+                      uint32_t cpu);
 
 /* The running count of dropped records of ring @ring as a COUNTER event on
  * its drop track; also marks the sequence's next packet
  * previous_packet_dropped. */
-int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_t total,
-                uint64_t ts_ns);
+int lu_pf_drops(struct lu_pf_buf *b, struct lu_pf_seq *s, uint32_t ring, uint64_t total, uint64_t ts_ns);
 
 #ifdef __cplusplus
 }

@@ -70,9 +70,9 @@ int lu_plat_thread_name(uint32_t tid, char *buf, size_t len);
 struct lu_plat_thread_info {
     uint32_t tid;
     char name[32];
-    char state[12];     /* "running", "ready", "blocked", "sleeping", ... */
-    uint64_t cpu_ns;    /* CPU time consumed; 0 where unknown */
-    uint64_t switches;  /* times switched in; 0 where unknown */
+    char state[12];    /* "running", "ready", "blocked", "sleeping", ... */
+    uint64_t cpu_ns;   /* CPU time consumed; 0 where unknown */
+    uint64_t switches; /* times switched in; 0 where unknown */
 };
 
 /* Calls @fn once per live thread with a snapshot of its state. Stops early
@@ -100,12 +100,12 @@ const char *lu_plat_getopt(const char *key);
  * symbolized backtrace, flushes the flight recorder where there is one, and
  * ends the program with a non-zero status. Never returns. */
 __attribute__((noreturn, format(printf, 3, 4))) void lu_plat_panic(const char *file, int line,
-                                                                    const char *fmt, ...);
+                                                                   const char *fmt, ...);
 #define LU_PANIC(...) lu_plat_panic(__FILE__, __LINE__, __VA_ARGS__)
-#define LU_ASSERT(c)                                                                               \
-    do {                                                                                           \
-        if (__builtin_expect(!(c), 0))                                                             \
-            LU_PANIC("assertion failed: %s", #c);                                                  \
+#define LU_ASSERT(c)                                                                                         \
+    do {                                                                                                     \
+        if (__builtin_expect(!(c), 0))                                                                       \
+            LU_PANIC("assertion failed: %s", #c);                                                            \
     } while (0)
 
 /* Finds the function containing @addr. On success writes its name into

@@ -110,10 +110,10 @@ struct lu_tracepoint {
 
 /* The fixed-size record a tracepoint writes into its ring. */
 struct lu_trace_rec {
-    uint64_t seq;  /* commit mark: ring position + 1, stored last */
-    uint64_t ts;   /* lu_plat_cycles() */
-    uint32_t id;   /* lu_tracepoint.id */
-    uint32_t tid;  /* lu_plat_thread_id(); per-thread rings leave it to the drain (the ring's owner) */
+    uint64_t seq; /* commit mark: ring position + 1, stored last */
+    uint64_t ts;  /* lu_plat_cycles() */
+    uint32_t id;  /* lu_tracepoint.id */
+    uint32_t tid; /* lu_plat_thread_id(); per-thread rings leave it to the drain (the ring's owner) */
     uint64_t args[LU_TRACE_MAX_ARGS];
 };
 
@@ -166,25 +166,27 @@ void lu_trace__emit0(const struct lu_tracepoint *tp);
 void lu_trace__emit1(const struct lu_tracepoint *tp, uint64_t a0);
 void lu_trace__emit2(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1);
 void lu_trace__emit3(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2);
-void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3);
-void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2,
-                     uint64_t a3, uint64_t a4);
+void lu_trace__emit4(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                     uint64_t a4);
 
 static inline uint64_t lu_trace__f64(double d)
 {
-    union { double d; uint64_t u; } x = {.d = d};
+    union {
+        double d;
+        uint64_t u;
+    } x = {.d = d};
     return x.u;
 }
 static inline uint64_t lu_trace__int(uint64_t v) { return v; }
 static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)(uintptr_t)p; }
 
-#define lu_trace__u64(x)                                                                           \
+#define lu_trace__u64(x)                                                                                     \
     _Generic((x), double: lu_trace__f64, float: lu_trace__f64, char *: lu_trace__ptr,            \
              const char *: lu_trace__ptr, void *: lu_trace__ptr, const void *: lu_trace__ptr,      \
              default: lu_trace__int)(x)
 
-#define lu_trace__type(T)                                                                          \
+#define lu_trace__type(T)                                                                                    \
     _Generic((T)0, double: LU_TRACE_F64, float: LU_TRACE_F64, bool: LU_TRACE_BOOL,               \
              char *: LU_TRACE_STR, const char *: LU_TRACE_STR, void *: LU_TRACE_PTR,             \
              const void *: LU_TRACE_PTR, signed char: LU_TRACE_I64, short: LU_TRACE_I64,         \
@@ -215,15 +217,14 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
 #define LU__PARAMS2(a, b) LU__STRIP1(LU__PARAM a) LU__PARAM b
 #define LU__PARAMS3(a, b, c) LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c
 #define LU__PARAMS4(a, b, c, d) LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c LU__PARAM d
-#define LU__PARAMS5(a, b, c, d, e)                                                                 \
-    LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c LU__PARAM d LU__PARAM e
+#define LU__PARAMS5(a, b, c, d, e) LU__STRIP1(LU__PARAM a) LU__PARAM b LU__PARAM c LU__PARAM d LU__PARAM e
 #define LU__STRIP1(...) LU__STRIP1_(__VA_ARGS__)
 #define LU__STRIP1_(x, ...) __VA_ARGS__
 
 #if LU_CONFIG_TRACING && LU_CONFIG_USDT
 #define LU__USDT_ARG(T, n) , lu_trace__u64(n)
 #define LU__CALL(m, args) m args
-#define LU__USDT(probe, ...)                                                                       \
+#define LU__USDT(probe, ...)                                                                                 \
     LU__CALL(LU__CAT(LU__USDT, LU__NARG(__VA_ARGS__)), (probe LU__MAP(LU__USDT_ARG, ##__VA_ARGS__)))
 #define LU__USDT0(p) STAP_PROBE(lucent, p)
 #define LU__USDT1(p, ...) STAP_PROBE1(lucent, p, __VA_ARGS__)
@@ -232,7 +233,7 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
 #define LU__USDT4(p, ...) STAP_PROBE4(lucent, p, __VA_ARGS__)
 #define LU__USDT5(p, ...) STAP_PROBE5(lucent, p, __VA_ARGS__)
 #ifdef _SDT_HAS_SEMAPHORES
-#define LU__USDT_SEMAPHORE(ident)                                                                  \
+#define LU__USDT_SEMAPHORE(ident)                                                                            \
     __attribute__((used, section(".probes"))) static volatile unsigned short lucent_##ident##_semaphore;
 #define LU__USDT_WATCHED(ident) (lucent_##ident##_semaphore != 0)
 #else
@@ -247,49 +248,50 @@ static inline uint64_t lu_trace__ptr(const volatile void *p) { return (uint64_t)
 
 #if LU_CONFIG_TRACING
 /* ident: the C name; display: the event name in the trace. */
-#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                              \
-    __attribute__((used, section("lu_tracepoints"), aligned(8))) static struct lu_tracepoint    \
-        lu_tp_##ident = {.kind = LU_TRACE_##kd, .nargs = LU__NARG(__VA_ARGS__),               \
-                         .name = display, .category = cat,                                       \
-                         .arg_names = {LU__MAP(LU__NAME, ##__VA_ARGS__)},                        \
-                         .arg_types = {LU__MAP(LU__TYPE, ##__VA_ARGS__)}};                       \
-    LU__USDT_SEMAPHORE(ident)                                                                      \
-    /* on in the process, or a USDT tracer attached (hostbuild) */                                 \
-    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void)                  \
-    {                                                                                              \
-        return __builtin_expect(lu_tp_##ident.on || LU__USDT_WATCHED(ident), 0);                 \
-    }                                                                                              \
-    __attribute__((unused, always_inline)) static inline void lu_trace_##ident(                  \
-        LU__PARAMS(__VA_ARGS__))                                                                   \
-    {                                                                                              \
-        LU__USDT(ident, ##__VA_ARGS__);                                                           \
-        if (__builtin_expect(lu_tp_##ident.on, 0))                                               \
-            LU__CAT(lu_trace__emit, LU__NARG(__VA_ARGS__))(                                      \
-                &lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__));                                   \
-    }                                                                                              \
+#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                                         \
+    __attribute__((used, section("lu_tracepoints"),                                                          \
+                   aligned(8))) static struct lu_tracepoint lu_tp_##ident = {                                \
+        .kind = LU_TRACE_##kd,                                                                               \
+        .nargs = LU__NARG(__VA_ARGS__),                                                                      \
+        .name = display,                                                                                     \
+        .category = cat,                                                                                     \
+        .arg_names = {LU__MAP(LU__NAME, ##__VA_ARGS__)},                                                     \
+        .arg_types = {LU__MAP(LU__TYPE, ##__VA_ARGS__)}};                                                    \
+    LU__USDT_SEMAPHORE(ident)                                                                                \
+    /* on in the process, or a USDT tracer attached (hostbuild) */                                           \
+    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void)                              \
+    {                                                                                                        \
+        return __builtin_expect(lu_tp_##ident.on || LU__USDT_WATCHED(ident), 0);                             \
+    }                                                                                                        \
+    __attribute__((unused, always_inline)) static inline void lu_trace_##ident(LU__PARAMS(__VA_ARGS__))      \
+    {                                                                                                        \
+        LU__USDT(ident, ##__VA_ARGS__);                                                                      \
+        if (__builtin_expect(lu_tp_##ident.on, 0))                                                           \
+            LU__CAT(lu_trace__emit, LU__NARG(__VA_ARGS__))(&lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__));  \
+    }                                                                                                        \
     struct lu_trace__semicolon_##ident
 #else
-#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                              \
-    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void) { return false; } \
-    __attribute__((unused)) static inline void lu_trace_##ident(LU__PARAMS(__VA_ARGS__)) {}      \
+#define LU__TRACEPOINT(ident, display, cat, kd, ...)                                                         \
+    __attribute__((unused)) static inline bool lu_trace_##ident##_enabled(void) { return false; }            \
+    __attribute__((unused)) static inline void lu_trace_##ident(LU__PARAMS(__VA_ARGS__)) {}                  \
     struct lu_trace__semicolon_##ident
 #endif
 
 #define LU_TRACEPOINT(name, cat, kind, ...) LU__TRACEPOINT(name, #name, cat, kind, ##__VA_ARGS__)
 
 /* A slice pair: name_begin(args...) and name_end(), and LU_TRACE_SCOPED. */
-#define LU_TRACE_SLICE(name, cat, ...)                                                             \
-    LU__TRACEPOINT(name##_begin, #name, cat, BEGIN, ##__VA_ARGS__);                               \
-    LU__TRACEPOINT(name##_end, #name, cat, END);                                                  \
-    __attribute__((unused)) static inline void lu_trace__scope_end_##name(int *unused_)          \
-    {                                                                                              \
-        lu_trace_##name##_end();                                                                   \
-    }                                                                                              \
+#define LU_TRACE_SLICE(name, cat, ...)                                                                       \
+    LU__TRACEPOINT(name##_begin, #name, cat, BEGIN, ##__VA_ARGS__);                                          \
+    LU__TRACEPOINT(name##_end, #name, cat, END);                                                             \
+    __attribute__((unused)) static inline void lu_trace__scope_end_##name(int *unused_)                      \
+    {                                                                                                        \
+        lu_trace_##name##_end();                                                                             \
+    }                                                                                                        \
     struct lu_trace__semicolon2_##name
 
 /* Begins slice @name now and ends it when the enclosing scope exits. */
-#define LU_TRACE_SCOPED(name, ...)                                                                 \
-    lu_trace_##name##_begin(__VA_ARGS__);                                                          \
+#define LU_TRACE_SCOPED(name, ...)                                                                           \
+    lu_trace_##name##_begin(__VA_ARGS__);                                                                    \
     __attribute__((cleanup(lu_trace__scope_end_##name), unused)) int LU__CAT(lu_scope_, __LINE__) = 0
 
 #ifdef __cplusplus

@@ -3,7 +3,4 @@
  * sink (a virtio console) without touching the writers. */
 #include "../kernel.h"
 
-void console_write(const char *s, size_t n)
-{
-    uart_write(s, n);
-}
+void console_write(const char *s, size_t n) { uart_write(s, n); }

@@ -253,8 +253,8 @@ static int vnet_probe(struct pci_dev *pci)
         (rc = virtq_setup(&dev.tx, &dev.v, 1, queue_size())))
         goto fail;
     int vec = irq_alloc(vnet_irq, NULL, "virtio-net");
-    if (vec < 0 || (rc = pci_msix_route(pci, 0, vec)) ||
-        (rc = virtio_pci_set_msix(&dev.v, 0, 0)) || (rc = virtio_pci_set_msix(&dev.v, VIRTIO_PCI_CONFIG, 0))) {
+    if (vec < 0 || (rc = pci_msix_route(pci, 0, vec)) || (rc = virtio_pci_set_msix(&dev.v, 0, 0)) ||
+        (rc = virtio_pci_set_msix(&dev.v, VIRTIO_PCI_CONFIG, 0))) {
         kprintf("virtio-net: no MSI-X (%d): receive would never be signalled\n", vec < 0 ? vec : rc);
         rc = rc ? rc : vec;
         goto fail;
@@ -275,8 +275,8 @@ static int vnet_probe(struct pci_dev *pci)
     present = true;
     pci->priv = &dev;
     volatile uint8_t *m = cfg()->mac;
-    klog_debug("virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, queues %u/%u, vector %d\n", m[0], m[1],
-               m[2], m[3], m[4], m[5], link_status() ? "up" : "down", dev.rx.size, dev.tx.size, vec);
+    klog_debug("virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, queues %u/%u, vector %d\n", m[0],
+               m[1], m[2], m[3], m[4], m[5], link_status() ? "up" : "down", dev.rx.size, dev.tx.size, vec);
     return 0;
 fail:
     virtio_pci_fail(&dev.v);
@@ -284,8 +284,8 @@ fail:
 }
 
 PCI_DRIVER(virtio_net_driver, {
-    .name = "virtio-net",
-    .vendor = VIRTIO_VENDOR,
-    .ids = {0x1000, 0x1041, 0},
-    .probe = vnet_probe,
-});
+                                  .name = "virtio-net",
+                                  .vendor = VIRTIO_VENDOR,
+                                  .ids = {0x1000, 0x1041, 0},
+                                  .probe = vnet_probe,
+                              });

@@ -19,8 +19,8 @@ err_t virtio_net_netif_init(struct netif *nif);
 
 struct virtio_net_stats {
     uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
-    uint64_t rx_dropped;    /* lwIP had no pbuf or its input queue was full */
-    uint64_t tx_dropped;    /* no transmit buffer came free in time */
+    uint64_t rx_dropped; /* lwIP had no pbuf or its input queue was full */
+    uint64_t tx_dropped; /* no transmit buffer came free in time */
     uint64_t interrupts;
 };
 void virtio_net_get_stats(struct virtio_net_stats *out);

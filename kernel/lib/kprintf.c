@@ -19,8 +19,8 @@ static void emit(struct out *o, char c)
     o->len++;
 }
 
-static void emit_num(struct out *o, unsigned long long v, unsigned base, bool upper, int width,
-                     char pad, bool neg)
+static void emit_num(struct out *o, unsigned long long v, unsigned base, bool upper, int width, char pad,
+                     bool neg)
 {
     char tmp[24];
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -71,8 +71,8 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         case 'd':
         case 'i': {
             long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
-            emit_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, false, width,
-                     pad, v < 0);
+            emit_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v, 10, false, width, pad,
+                     v < 0);
             break;
         }
         case 'u':
@@ -104,18 +104,10 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
                     emit(&o, ' ');
             break;
         }
-        case 'c':
-            emit(&o, (char)va_arg(ap, int));
-            break;
-        case '%':
-            emit(&o, '%');
-            break;
-        case '\0':
-            fmt--;
-            break;
-        default:
-            emit(&o, '%');
-            emit(&o, *fmt);
+        case 'c': emit(&o, (char)va_arg(ap, int)); break;
+        case '%': emit(&o, '%'); break;
+        case '\0': fmt--; break;
+        default: emit(&o, '%'); emit(&o, *fmt);
         }
     }
     if (n)

@@ -20,8 +20,8 @@
 
 int pthread_attr_init(pthread_attr_t *a)
 {
-    *a = (pthread_attr_t){.is_initialized = 1, .stacksize = DEFAULT_STACK,
-                          .detachstate = PTHREAD_CREATE_JOINABLE};
+    *a = (pthread_attr_t){
+        .is_initialized = 1, .stacksize = DEFAULT_STACK, .detachstate = PTHREAD_CREATE_JOINABLE};
     return 0;
 }
 int pthread_attr_destroy(pthread_attr_t *a)

@@ -22,10 +22,7 @@
 LU_TRACEPOINT(tcp_accept, "net", INSTANT, (int, listener), (int, fd));
 LU_TRACEPOINT(sock_close, "net", INSTANT, (int, fd));
 
-static inline void up(void)
-{
-    net_start();
-}
+static inline void up(void) { net_start(); }
 
 int socket(int domain, int type, int protocol)
 {
@@ -105,20 +102,13 @@ struct hostent *gethostbyname(const char *name)
 const char *gai_strerror(int err)
 {
     switch (err) {
-    case 0:
-        return "success";
-    case EAI_NONAME:
-        return "name or service not known";
-    case EAI_SERVICE:
-        return "service not supported";
-    case EAI_FAIL:
-        return "non-recoverable failure in name resolution";
-    case EAI_MEMORY:
-        return "memory allocation failure";
-    case EAI_FAMILY:
-        return "address family not supported";
-    default:
-        return "unknown getaddrinfo error";
+    case 0: return "success";
+    case EAI_NONAME: return "name or service not known";
+    case EAI_SERVICE: return "service not supported";
+    case EAI_FAIL: return "non-recoverable failure in name resolution";
+    case EAI_MEMORY: return "memory allocation failure";
+    case EAI_FAMILY: return "address family not supported";
+    default: return "unknown getaddrinfo error";
     }
 }
 

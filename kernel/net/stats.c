@@ -69,14 +69,15 @@ int lu_net_stats_text(char *buf, size_t len)
     UNLOCK_TCPIP_CORE();
     struct virtio_net_stats v;
     virtio_net_get_stats(&v);
-    put(&o, "virtio_net.rx_packets %llu\nvirtio_net.tx_packets %llu\nvirtio_net.rx_dropped %llu\n"
-            "virtio_net.tx_dropped %llu\nvirtio_net.interrupts %llu\n",
+    put(&o,
+        "virtio_net.rx_packets %llu\nvirtio_net.tx_packets %llu\nvirtio_net.rx_dropped %llu\n"
+        "virtio_net.tx_dropped %llu\nvirtio_net.interrupts %llu\n",
         (unsigned long long)v.rx_packets, (unsigned long long)v.tx_packets, (unsigned long long)v.rx_dropped,
         (unsigned long long)v.tx_dropped, (unsigned long long)v.interrupts);
     /* Where the guest's RAM is: the image, the malloc heap (sbrk'd, grows
      * up), pages (stacks, DMA; grow down) and the gap between the two. */
-    put(&o, "mem.ram_top %lu\nmem.image %lu\nmem.sbrk %lu\nmem.pages %lu\nmem.gap %lu\n", (unsigned long)mem_top(),
-        (unsigned long)(__image_end - __image_start), (unsigned long)heap_used(), (unsigned long)pages_used_bytes(),
-        (unsigned long)heap_free());
+    put(&o, "mem.ram_top %lu\nmem.image %lu\nmem.sbrk %lu\nmem.pages %lu\nmem.gap %lu\n",
+        (unsigned long)mem_top(), (unsigned long)(__image_end - __image_start), (unsigned long)heap_used(),
+        (unsigned long)pages_used_bytes(), (unsigned long)heap_free());
     return (int)o.pos;
 }

@@ -47,7 +47,7 @@ struct lu_thread {
 };
 
 struct cpu {
-    struct cpu *self; /* %gs:0 */
+    struct cpu *self;          /* %gs:0 */
     struct lu_thread *current; /* %gs:8 */
     unsigned id;
     struct lu_thread *idle;

@@ -87,10 +87,10 @@ struct lu_thread *thread_alloc(const char *name, void *(*fn)(void *), void *arg,
     uint64_t *sp = (uint64_t *)t;
     *--sp = 0; /* alignment: thread_start runs with rsp % 16 == 8, like a call */
     *--sp = (uintptr_t)thread_start;
-    *--sp = 0;              /* rbp */
-    *--sp = (uintptr_t)t;   /* rbx */
+    *--sp = 0;            /* rbp */
+    *--sp = (uintptr_t)t; /* rbx */
     for (int i = 0; i < 4; i++)
-        *--sp = 0;          /* r12-r15 */
+        *--sp = 0;             /* r12-r15 */
     *--sp = 0x037F00001F80ULL; /* MXCSR default | x87 control word default << 32 */
     t->rsp = (uintptr_t)sp;
     table_add(t);

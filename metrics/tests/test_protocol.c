@@ -17,8 +17,15 @@ LU_TEST(protocol_parses_requests)
     LU_CHECK(r.verb == LU_REQ_PING && r.seq == 4294967295u);
     LU_CHECK_EQ(lu_metrics_parse_request("openmetrics 12", 14, &r, &why), 0);
     LU_CHECK(r.verb == LU_REQ_OPENMETRICS && r.seq == 12);
-    const char *bad[] = {"", "metric", "metrics ", "metrics 4294967296", "metrics 12a", "metrics  1",
-                         "METRICS", "metrics 99999999999", "ping -1"};
+    const char *bad[] = {"",
+                         "metric",
+                         "metrics ",
+                         "metrics 4294967296",
+                         "metrics 12a",
+                         "metrics  1",
+                         "METRICS",
+                         "metrics 99999999999",
+                         "ping -1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         LU_CHECK_EQ(lu_metrics_parse_request(bad[i], strlen(bad[i]), &r, &why), -EINVAL);
 }

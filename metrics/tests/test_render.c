@@ -10,8 +10,8 @@ LU_COUNTER(t_get, "test_requests_total", "Requests by method.", LU_LABELS("metho
 LU_COUNTER(t_put, "test_requests_total", "Requests by method.", LU_LABELS("method", "PUT"));
 LU_COUNTER_PERCPU(t_percpu, "test_percpu_total", "A per-CPU counter.");
 LU_GAUGE(t_temp, "test_temperature_celsius", "A fixed-point gauge.", LU_DECIMALS_MS);
-LU_GAUGE(t_weird, "test_weird_labels", "Help with a \\ backslash\nand a newline.",
-         0, LU_LABELS("path", "a\"b\\c\nd"));
+LU_GAUGE(t_weird, "test_weird_labels", "Help with a \\ backslash\nand a newline.", 0,
+         LU_LABELS("path", "a\"b\\c\nd"));
 LU_HISTOGRAM(t_lat, "test_latency_seconds", "A latency histogram.", LU_DECIMALS_NS,
              LU_BUCKETS(1000000, 5000000, 25000000));
 LU_COUNTER_VEC(t_codes, "test_codes_total", "Responses by code.", 2, LU_LABEL_NAMES("code"));
@@ -23,8 +23,8 @@ static void collect_two(struct lu_metrics_sink *s, const struct lu_metric *m)
     lu_metrics_emit(s, LU_VALUES("0"), 7);
     lu_metrics_emit(s, LU_VALUES("1"), -2);
 }
-LU_COLLECTOR(t_coll, "test_collected", "Emitted at scrape time.", LU_METRIC_GAUGE, 0, LU_LABEL_NAMES("vector"),
-             collect_two);
+LU_COLLECTOR(t_coll, "test_collected", "Emitted at scrape time.", LU_METRIC_GAUGE, 0,
+             LU_LABEL_NAMES("vector"), collect_two);
 
 /* Left out of every scrape: a bad name, and a type clash with its family. */
 LU_COUNTER(t_badname, "test-bad-name_total", "Dashes are not allowed.");
@@ -56,9 +56,14 @@ LU_TEST(metrics_fixed_point_formatting)
         bool neg;
         unsigned dec;
         const char *want;
-    } cases[] = {{0, false, 0, "0"},         {0, true, 9, "0"},          {5000000, false, 9, "0.005"},
-                 {1500, false, 3, "1.5"},    {1234, true, 2, "-12.34"},  {7, false, 9, "0.000000007"},
-                 {UINT64_MAX, false, 0, "18446744073709551615"},         {2000000000, false, 9, "2"}};
+    } cases[] = {{0, false, 0, "0"},
+                 {0, true, 9, "0"},
+                 {5000000, false, 9, "0.005"},
+                 {1500, false, 3, "1.5"},
+                 {1234, true, 2, "-12.34"},
+                 {7, false, 9, "0.000000007"},
+                 {UINT64_MAX, false, 0, "18446744073709551615"},
+                 {2000000000, false, 9, "2"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         b[fmt_fixed(b, cases[i].v, cases[i].neg, cases[i].dec)] = '\0';
         if (strcmp(b, cases[i].want))
@@ -80,8 +85,9 @@ LU_TEST(metrics_render_counters_and_families)
                        "test_plain_total 42\n") != NULL);
     /* one family block for two declarations, its series together */
     LU_CHECK_EQ(count(s, "# TYPE test_requests_total counter"), 1);
-    LU_CHECK(strstr(s, "test_requests_total{method=\"GET\"} 1\ntest_requests_total{method=\"PUT\"} 3\n") != NULL ||
-             strstr(s, "test_requests_total{method=\"PUT\"} 3\ntest_requests_total{method=\"GET\"} 1\n") != NULL);
+    LU_CHECK(
+        strstr(s, "test_requests_total{method=\"GET\"} 1\ntest_requests_total{method=\"PUT\"} 3\n") != NULL ||
+        strstr(s, "test_requests_total{method=\"PUT\"} 3\ntest_requests_total{method=\"GET\"} 1\n") != NULL);
     LU_CHECK(strstr(s, "test_percpu_total 5\n") != NULL);
     free(s);
 }

@@ -53,11 +53,22 @@ static int walk(const uint8_t *p, const uint8_t *end, unsigned want, uint64_t *f
 }
 
 static struct lu_tracepoint tps[2] = {
-    {.kind = LU_TRACE_BEGIN, .nargs = 5, .id = 0, .cat_id = 0, .name = "req", .category = "http",
+    {.kind = LU_TRACE_BEGIN,
+     .nargs = 5,
+     .id = 0,
+     .cat_id = 0,
+     .name = "req",
+     .category = "http",
      .arg_names = {"u", "i", "d", "s", "b"},
      .arg_types = {LU_TRACE_U64, LU_TRACE_I64, LU_TRACE_F64, LU_TRACE_STR, LU_TRACE_BOOL}},
-    {.kind = LU_TRACE_COUNTER, .nargs = 1, .id = 1, .cat_id = 1, .name = "depth", .category = "q",
-     .arg_names = {"v"}, .arg_types = {LU_TRACE_I64}},
+    {.kind = LU_TRACE_COUNTER,
+     .nargs = 1,
+     .id = 1,
+     .cat_id = 1,
+     .name = "depth",
+     .category = "q",
+     .arg_names = {"v"},
+     .arg_types = {LU_TRACE_I64}},
 };
 
 static const struct lu_tracepoint *lookup(void *ctx, uint32_t id) { return id < 2 ? &tps[id] : NULL; }
@@ -75,8 +86,11 @@ LU_TEST(pftrace_packets_frame_correctly)
     LU_CHECK_EQ(lu_pf_process_track(&b, 3, &env), 0);
     LU_CHECK_EQ(lu_pf_thread_track(&b, 3, &env, 7, "worker"), 0);
     LU_CHECK_EQ(lu_pf_counter_track(&b, 3, LU_PF_UUID_COUNTER(1), "depth"), 0);
-    struct lu_trace_rec r = {.ts = 0, .id = 0, .tid = 7,
-                             .args = {5, (uint64_t)-3, 0x3ff0000000000000ULL, (uint64_t)(uintptr_t)"GET", 1}};
+    struct lu_trace_rec r = {
+        .ts = 0,
+        .id = 0,
+        .tid = 7,
+        .args = {5, (uint64_t)-3, 0x3ff0000000000000ULL, (uint64_t)(uintptr_t) "GET", 1}};
     LU_CHECK_EQ(lu_pf_event(&b, &s, &env, &r, 2000, 0), 0);
     size_t first = lu_pf_buf_len(&b);
     LU_CHECK_EQ(lu_pf_event(&b, &s, &env, &r, 3000, 0), 0);
@@ -101,7 +115,7 @@ LU_TEST(pftrace_enospc_leaves_buffer_unchanged)
     struct lu_pf_seq s;
     lu_pf_buf_init(&b, mem, sizeof mem);
     lu_pf_seq_reset(&s, 1);
-    struct lu_trace_rec r = {.id = 0, .tid = 1, .args = {1, 2, 0, (uint64_t)(uintptr_t)"x", 0}};
+    struct lu_trace_rec r = {.id = 0, .tid = 1, .args = {1, 2, 0, (uint64_t)(uintptr_t) "x", 0}};
     LU_CHECK_EQ(lu_pf_event(&b, &s, &env, &r, 1, 0), -ENOSPC);
     LU_CHECK_EQ(lu_pf_buf_len(&b), 0);
     LU_CHECK(!(s.tp_interned[0] & 1)); /* not marked interned either */

@@ -22,7 +22,8 @@ int main(int argc, char **argv)
             continue;
         lu_test_failed = 0;
         t->fn();
-        printf("%s %d - %s (%s build)\n", lu_test_failed ? "not ok" : "ok", ++i, t->name, lu_plat_build_name());
+        printf("%s %d - %s (%s build)\n", lu_test_failed ? "not ok" : "ok", ++i, t->name,
+               lu_plat_build_name());
         failed += lu_test_failed;
     }
     fflush(stdout);

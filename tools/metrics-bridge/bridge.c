@@ -36,8 +36,9 @@ LU_GAUGE(guest_up, "lucent_bridge_guest_up", "1 if the guest answered the last s
 LU_GAUGE(scrape_seconds, "lucent_bridge_guest_scrape_duration_seconds",
          "How long the last scrape of the guest took.", LU_DECIMALS_NS);
 LU_HISTOGRAM(scrape_hist, "lucent_bridge_guest_scrape_seconds", "Scrapes of the guest, by duration.",
-             LU_DECIMALS_NS, LU_BUCKETS(500000, 1000000, 2000000, 5000000, 10000000, 50000000, 100000000,
-                                        500000000, 1000000000, 5000000000));
+             LU_DECIMALS_NS,
+             LU_BUCKETS(500000, 1000000, 2000000, 5000000, 10000000, 50000000, 100000000, 500000000,
+                        1000000000, 5000000000));
 LU_COUNTER(scrapes, "lucent_bridge_guest_scrapes_total", "Scrapes of the guest attempted.");
 LU_COUNTER_VEC(scrape_errors, "lucent_bridge_guest_scrape_errors_total",
                "Scrapes of the guest that failed, by reason.", 8, LU_LABEL_NAMES("reason"));
@@ -98,8 +99,8 @@ static char *scrape_guest(bool om, size_t *len)
     return body;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, const char *ctype, char *body, size_t len,
-                               enum MHD_ResponseMemoryMode mode)
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, const char *ctype, char *body,
+                               size_t len, enum MHD_ResponseMemoryMode mode)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
     if (!r)
@@ -171,8 +172,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: lucent-metrics-bridge [--port P] [--bind ADDR] [--timeout MS] [--port-file FILE]\n"
-                    "                             (RUN_DIR | --socket PATH)\n");
+    fprintf(stderr,
+            "usage: lucent-metrics-bridge [--port P] [--bind ADDR] [--timeout MS] [--port-file FILE]\n"
+            "                             (RUN_DIR | --socket PATH)\n");
     exit(2);
 }
 
@@ -231,12 +233,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "lucent-metrics-bridge: --bind wants a numeric address, not %s\n", bind_addr);
         return 2;
     }
-    struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL,
-                                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)5,
-                                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-                                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)5,
+                         MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "lucent-metrics-bridge: cannot listen on %s:%ld\n", bind_addr, port);
         return 1;

@@ -22,7 +22,14 @@ struct guest {
     size_t len, off, cap;
 };
 
-enum guest_error { GUEST_OK = 0, GUEST_CONNECT, GUEST_TIMEOUT, GUEST_CLOSED, GUEST_PROTOCOL, GUEST_ERROR_REPLY };
+enum guest_error {
+    GUEST_OK = 0,
+    GUEST_CONNECT,
+    GUEST_TIMEOUT,
+    GUEST_CLOSED,
+    GUEST_PROTOCOL,
+    GUEST_ERROR_REPLY
+};
 
 void guest_init(struct guest *g, const char *socket_path);
 /* Asks for one exposition (OpenMetrics when @om) and waits at most

@@ -30,17 +30,19 @@ int main(void)
     expect("relative target", "GET index.html HTTP/1.1\r\nHost: x\r\n\r\n", 4096, -400);
     expect("space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 4096, -400);
     expect("bad length", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 4096, -400);
-    expect("conflicting lengths", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 4096,
-           -400);
+    expect("conflicting lengths",
+           "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 4096, -400);
     expect("chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 4096, -501);
     expect("line too long", "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32, -414);
-    expect("head too long", "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 40, -431);
+    expect("head too long", "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 40,
+           -431);
 
     struct http_request r;
     const char *ka = "GET /x HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
     http_parse(ka, strlen(ka), 4096, &r);
     failures += !r.keep_alive;
-    const char *cl = "GET /x?q HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999999999999999\r\n\r\n";
+    const char *cl =
+        "GET /x?q HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999999999999999\r\n\r\n";
     http_parse(cl, strlen(cl), 4096, &r);
     failures += r.keep_alive || r.path_len != 2 || r.content_length <= 1000000000u;
     printf("%s keep-alive and length fields\n", failures ? "FAIL" : "ok");

@@ -66,7 +66,11 @@ static void dr7_update(void)
         if (!hw[i].used)
             continue;
         unsigned rw = hw[i].type == LU_GDB_BP_HW ? 0 : hw[i].type == LU_GDB_WP_WRITE ? 1 : 3;
-        unsigned len = hw[i].type == LU_GDB_BP_HW ? 0 : hw[i].len == 1 ? 0 : hw[i].len == 2 ? 1 : hw[i].len == 8 ? 2 : 3;
+        unsigned len = hw[i].type == LU_GDB_BP_HW ? 0
+                       : hw[i].len == 1           ? 0
+                       : hw[i].len == 2           ? 1
+                       : hw[i].len == 8           ? 2
+                                                  : 3;
         dr7 |= (1ULL << (2 * i)) | ((uint64_t)rw << (16 + 4 * i)) | ((uint64_t)len << (18 + 4 * i));
     }
     if (dr7)
@@ -106,10 +110,7 @@ static int hw_remove(enum lu_gdb_bp_type type, uint64_t addr)
     return -ENOENT;
 }
 
-void gdb_arch_break_once(uintptr_t addr)
-{
-    hw_insert(LU_GDB_BP_HW, addr, 1, true);
-}
+void gdb_arch_break_once(uintptr_t addr) { hw_insert(LU_GDB_BP_HW, addr, 1, true); }
 
 /* ---- memory ------------------------------------------------------------------------ */
 
@@ -303,10 +304,10 @@ static uint32_t x87_reg(const uint8_t *fx, int regno)
                 full |= 3u << (2 * i);
         return full;
     }
-    case 3: return 0;                             /* fiseg: flat in long mode */
-    case 4: memcpy(&w32, fx + 8, 4); return w32;  /* fioff */
-    case 5: return 0;                             /* foseg */
-    case 6: memcpy(&w32, fx + 16, 4); return w32; /* fooff */
+    case 3: return 0;                                     /* fiseg: flat in long mode */
+    case 4: memcpy(&w32, fx + 8, 4); return w32;          /* fioff */
+    case 5: return 0;                                     /* foseg */
+    case 6: memcpy(&w32, fx + 16, 4); return w32;         /* fooff */
     default: memcpy(&w16, fx + 6, 2); return w16 & 0x7ff; /* fop */
     }
 }
@@ -326,7 +327,9 @@ static int read_stopped(int regno, uint8_t *buf)
         return 0;
     }
     if (regno <= LU_GDB_X86_GS) {
-        uint32_t s = regno == LU_GDB_X86_CS ? (uint32_t)tf->cs : regno == LU_GDB_X86_SS ? (uint32_t)tf->ss : selector(regno);
+        uint32_t s = regno == LU_GDB_X86_CS   ? (uint32_t)tf->cs
+                     : regno == LU_GDB_X86_SS ? (uint32_t)tf->ss
+                                              : selector(regno);
         memcpy(buf, &s, 4);
         return 0;
     }
@@ -518,9 +521,10 @@ void gdb_arch_stopped(struct trap_frame *tf, uint32_t tid)
 
 bool gdb_arch_classify(struct trap_frame *tf, struct lu_gdb_stop *stop)
 {
-    static const enum lu_gdb_stop_kind watch_kind[] = {
-        [LU_GDB_BP_HW] = LU_GDB_STOP_HWBREAK, [LU_GDB_WP_WRITE] = LU_GDB_STOP_WATCH,
-        [LU_GDB_WP_READ] = LU_GDB_STOP_RWATCH, [LU_GDB_WP_ACCESS] = LU_GDB_STOP_AWATCH};
+    static const enum lu_gdb_stop_kind watch_kind[] = {[LU_GDB_BP_HW] = LU_GDB_STOP_HWBREAK,
+                                                       [LU_GDB_WP_WRITE] = LU_GDB_STOP_WATCH,
+                                                       [LU_GDB_WP_READ] = LU_GDB_STOP_RWATCH,
+                                                       [LU_GDB_WP_ACCESS] = LU_GDB_STOP_AWATCH};
     *stop = (struct lu_gdb_stop){.signo = 5};
     if (tf->vector == 3) {
         /* int3 has executed: rip is one past it. Ours: back up onto it. */
@@ -591,8 +595,8 @@ static struct trap_frame *irq_frame_from(uintptr_t fp, unsigned vector)
         for (uintptr_t c = fp + 16 + 512; c <= fp + 16 + 512 + 8; c += 8) {
             struct trap_frame *tf = (struct trap_frame *)c;
             if (addr_is_mapped_ram(c, sizeof *tf) && (vector ? tf->vector == vector : tf->vector >= 32) &&
-                tf->cs == 0x08 &&
-                tf->rip == link[1] && tf->rbp == link[0] && fxsave_of(tf) == (uint8_t *)fp + 16)
+                tf->cs == 0x08 && tf->rip == link[1] && tf->rbp == link[0] &&
+                fxsave_of(tf) == (uint8_t *)fp + 16)
                 return tf;
         }
         fp = link[0];

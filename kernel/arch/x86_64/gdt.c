@@ -26,8 +26,8 @@ void gdt_init(void)
     gdt[1] = 0x00af9a000000ffffULL; /* 0x08 kernel code, 64-bit */
     gdt[2] = 0x00cf92000000ffffULL; /* 0x10 kernel data */
     uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
-    gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
-             (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) | (((limit >> 16) & 0xf) << 48) |
+             (((base >> 24) & 0xff) << 56);
     gdt[6] = base >> 32; /* 0x28: 64-bit TSS takes two slots */
     memset(&tss, 0, sizeof tss);
     tss.ist[0] = (uintptr_t)&ist_stack[0][sizeof ist_stack[0]]; /* IST1: #DF */

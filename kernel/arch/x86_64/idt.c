@@ -47,28 +47,45 @@ void idt_init(void)
  * fault. A hook returns true when it handled the trap. */
 static bool (*exception_hook)(struct trap_frame *tf);
 
-void trap_set_exception_hook(bool (*hook)(struct trap_frame *tf))
-{
-    exception_hook = hook;
-}
+void trap_set_exception_hook(bool (*hook)(struct trap_frame *tf)) { exception_hook = hook; }
 
 static const char *const exc_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
-    "invalid TSS", "segment not present", "stack fault", "general protection",
-    "page fault", "reserved", "x87 FP error", "alignment check", "machine check",
-    "SIMD FP error", "virtualization", "control protection",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 FP error",
+    "alignment check",
+    "machine check",
+    "SIMD FP error",
+    "virtualization",
+    "control protection",
 };
 
 /* POSIX signal a vector corresponds to, as gdb and the exit status see it. */
 int trap_signal(uint64_t vector)
 {
     switch (vector) {
-    case 0: case 16: case 19: return 8;  /* SIGFPE */
-    case 1: case 3: return 5;            /* SIGTRAP */
-    case 6: return 4;                    /* SIGILL */
-    case 2: return 2;                    /* SIGINT (NMI: used as "stop") */
-    default: return 11;                  /* SIGSEGV */
+    case 0:
+    case 16:
+    case 19: return 8; /* SIGFPE */
+    case 1:
+    case 3: return 5;   /* SIGTRAP */
+    case 6: return 4;   /* SIGILL */
+    case 2: return 2;   /* SIGINT (NMI: used as "stop") */
+    default: return 11; /* SIGSEGV */
     }
 }
 

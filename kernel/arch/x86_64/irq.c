@@ -17,8 +17,8 @@ static struct slot slots[256];
 static uint64_t counts[256];
 static int next_dyn = IRQ_VEC_DYN_FIRST;
 
-void sched_timer_interrupt(void);  /* sched/sched.c */
-void sched_irq_exit(void);         /* sched/sched.c: preempt if needed */
+void sched_timer_interrupt(void);                /* sched/sched.c */
+void sched_irq_exit(void);                       /* sched/sched.c: preempt if needed */
 void trace_irq_hook(unsigned vector, int enter); /* weak: tracing */
 __attribute__((weak)) void trace_irq_hook(unsigned vector, int enter) {}
 

@@ -7,11 +7,11 @@
 struct trap_frame;
 
 enum {
-    IRQ_VEC_TIMER = 0x20,    /* local APIC timer */
-    IRQ_VEC_ISA = 0x30,      /* ISA line n arrives at IRQ_VEC_ISA + n */
+    IRQ_VEC_TIMER = 0x20,     /* local APIC timer */
+    IRQ_VEC_ISA = 0x30,       /* ISA line n arrives at IRQ_VEC_ISA + n */
     IRQ_VEC_DYN_FIRST = 0x40, /* MSI/MSI-X vectors handed out by irq_alloc */
     IRQ_VEC_DYN_LAST = 0xDF,
-    IRQ_VEC_PIC = 0xE0,      /* masked legacy PICs: only spurious ones arrive */
+    IRQ_VEC_PIC = 0xE0, /* masked legacy PICs: only spurious ones arrive */
     IRQ_VEC_ERROR = 0xFE,
     IRQ_VEC_SPURIOUS = 0xFF,
 };

@@ -154,7 +154,8 @@ void mmu_init(void)
     mmu_protect(0, PAGE_SIZE, MMU_NONE);
     mmu_protect((uintptr_t)__text_start, __text_end - __text_start, MMU_X);
     mmu_protect((uintptr_t)__rodata_start, __rodata_end - __rodata_start, 0);
-    mmu_protect((uintptr_t)__syms_start, ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE) - (uintptr_t)__syms_start, 0);
+    mmu_protect((uintptr_t)__syms_start,
+                ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE) - (uintptr_t)__syms_start, 0);
     mmu_protect((uintptr_t)boot_stack_guard, PAGE_SIZE, MMU_NONE);
     write_cr3((uintptr_t)pml4);
     switched = true;

@@ -61,8 +61,14 @@ typedef struct {
     int recursive;
 } pthread_mutexattr_t;
 
-#define _PTHREAD_MUTEX_INITIALIZER {0, 0, PTHREAD_MUTEX_DEFAULT, LU_MUTEX_MAGIC, {0, 0}}
-#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP {0, 0, PTHREAD_MUTEX_RECURSIVE, LU_MUTEX_MAGIC, {0, 0}}
+#define _PTHREAD_MUTEX_INITIALIZER                                                                           \
+    {                                                                                                        \
+        0, 0, PTHREAD_MUTEX_DEFAULT, LU_MUTEX_MAGIC, { 0, 0 }                                                \
+    }
+#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP                                                               \
+    {                                                                                                        \
+        0, 0, PTHREAD_MUTEX_RECURSIVE, LU_MUTEX_MAGIC, { 0, 0 }                                              \
+    }
 
 typedef struct {
     unsigned magic;
@@ -70,7 +76,10 @@ typedef struct {
     struct lu_waitq waiters;
 } pthread_cond_t;
 
-#define _PTHREAD_COND_INITIALIZER {LU_COND_MAGIC, 1 /* CLOCK_REALTIME */, {0, 0}}
+#define _PTHREAD_COND_INITIALIZER                                                                            \
+    {                                                                                                        \
+        LU_COND_MAGIC, 1 /* CLOCK_REALTIME */, { 0, 0 }                                                      \
+    }
 
 typedef struct {
     int is_initialized;
@@ -84,6 +93,9 @@ typedef struct {
     int init_executed;
 } pthread_once_t;
 
-#define _PTHREAD_ONCE_INIT {1, 0}
+#define _PTHREAD_ONCE_INIT                                                                                   \
+    {                                                                                                        \
+        1, 0                                                                                                 \
+    }
 
 #endif

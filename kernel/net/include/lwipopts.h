@@ -127,7 +127,7 @@ void lu_net_mem_headroom(void);
 
 /* ---- statistics: what the leak checks read ------------------------------- */
 #define LWIP_STATS 1
-#define LWIP_STATS_LARGE 1 /* 32-bit counters: kernel/net/metrics.c exports them, 16 bits wrap too soon */
+#define LWIP_STATS_LARGE 1   /* 32-bit counters: kernel/net/metrics.c exports them, 16 bits wrap too soon */
 #define LWIP_STATS_DISPLAY 1 /* also gives each pool stats record its name */
 #define MEM_STATS 1
 #define MEMP_STATS 1

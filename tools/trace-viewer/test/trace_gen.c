@@ -22,7 +22,8 @@
 
 enum { REQ_B, REQ_E, PARSE_B, PARSE_E, WRITE_B, WRITE_E, ACCEPT, QUEUE, IRQ_B, IRQ_E, NTP };
 
-#define TP(i, n, c, k, na, ...) [i] = {.kind = LU_TRACE_##k, .nargs = na, .id = i, .name = n, .category = c, __VA_ARGS__}
+#define TP(i, n, c, k, na, ...)                                                                              \
+    [i] = {.kind = LU_TRACE_##k, .nargs = na, .id = i, .name = n, .category = c, __VA_ARGS__}
 static struct lu_tracepoint tps[NTP] = {
     TP(REQ_B, "request", "http", BEGIN, 3, .arg_names = {"method", "path", "status"},
        .arg_types = {LU_TRACE_STR, LU_TRACE_STR, LU_TRACE_U64}, .cat_id = 1),
@@ -32,8 +33,10 @@ static struct lu_tracepoint tps[NTP] = {
     TP(WRITE_B, "write", "net", BEGIN, 1, .arg_names = {"len"}, .arg_types = {LU_TRACE_I64}, .cat_id = 2),
     TP(WRITE_E, "write", "net", END, 0, .cat_id = 2),
     TP(ACCEPT, "accept", "net", INSTANT, 1, .arg_names = {"fd"}, .arg_types = {LU_TRACE_I64}, .cat_id = 2),
-    TP(QUEUE, "queue_depth", "http", COUNTER, 1, .arg_names = {"depth"}, .arg_types = {LU_TRACE_I64}, .cat_id = 1),
-    TP(IRQ_B, "timer", "irq", IRQ_BEGIN, 1, .arg_names = {"vector"}, .arg_types = {LU_TRACE_I64}, .cat_id = 3),
+    TP(QUEUE, "queue_depth", "http", COUNTER, 1, .arg_names = {"depth"}, .arg_types = {LU_TRACE_I64},
+       .cat_id = 1),
+    TP(IRQ_B, "timer", "irq", IRQ_BEGIN, 1, .arg_names = {"vector"}, .arg_types = {LU_TRACE_I64},
+       .cat_id = 3),
     TP(IRQ_E, "timer", "irq", IRQ_END, 0, .cat_id = 3),
 };
 
@@ -57,16 +60,16 @@ static struct lu_pf_buf buf;
 static long events, requests;
 
 /* Every encoder call goes through here: write out the buffer when full. */
-#define PUT(call)                                                                                  \
-    do {                                                                                           \
-        if ((call) == -ENOSPC) {                                                                   \
-            fwrite(buf.start, 1, lu_pf_buf_len(&buf), out);                                        \
-            lu_pf_buf_init(&buf, mem, sizeof mem);                                                 \
-            if ((call) != 0) {                                                                     \
-                fprintf(stderr, "trace-gen: a packet does not fit\n");                             \
-                exit(1);                                                                           \
-            }                                                                                      \
-        }                                                                                          \
+#define PUT(call)                                                                                            \
+    do {                                                                                                     \
+        if ((call) == -ENOSPC) {                                                                             \
+            fwrite(buf.start, 1, lu_pf_buf_len(&buf), out);                                                  \
+            lu_pf_buf_init(&buf, mem, sizeof mem);                                                           \
+            if ((call) != 0) {                                                                               \
+                fprintf(stderr, "trace-gen: a packet does not fit\n");                                       \
+                exit(1);                                                                                     \
+            }                                                                                                \
+        }                                                                                                    \
     } while (0)
 
 static struct lu_pf_env env = {.pid = 4242, .process_name = "trace-gen", .tracepoint = tp_of};
