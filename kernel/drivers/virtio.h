@@ -17,6 +17,10 @@
 
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_F_VERSION_1 32
+/* Ring feature, negotiated for every device by virtio_pci_init and used by
+ * virtqueue.c alone: notifications in either direction name a ring index
+ * (used_event, avail_event) instead of an on/off flag. */
+#define VIRTIO_F_EVENT_IDX 29
 
 #define VIRTIO_STATUS_ACK 1
 #define VIRTIO_STATUS_DRIVER 2
@@ -39,7 +43,8 @@ struct virtio_dev {
 
 /* Finds the vendor capabilities, resets the device, and negotiates:
  * the result is (device features & @wanted), which must include
- * VIRTIO_F_VERSION_1. Leaves the device at FEATURES_OK. */
+ * VIRTIO_F_VERSION_1, plus VIRTIO_F_EVENT_IDX where the device offers it. Leaves the device at FEATURES_OK.
+ */
 int virtio_pci_init(struct virtio_dev *v, struct pci_dev *pci, uint64_t wanted);
 /* DRIVER_OK: queues set up, the device may start using them. */
 void virtio_pci_ready(struct virtio_dev *v);
@@ -85,6 +90,8 @@ struct virtq {
     volatile struct virtq_used *used;
     volatile uint16_t *notify;
     uint16_t free_head, num_free, last_used;
+    bool event_idx;      /* VIRTIO_F_EVENT_IDX: avail_event/used_event, not flags */
+    uint16_t kicked_idx; /* avail->idx at the last kick, for avail_event */
     void **cookie;       /* per head descriptor: what virtq_get hands back */
     uint16_t *chain_len; /* per head descriptor: descriptors in its chain */
     void *pages;
@@ -112,12 +119,16 @@ int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t 
  * device is done with it. Returns 0 or -ENOSPC. Does not notify. */
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *cookie);
 
-/* Tells the device about requests added since the last kick (unless it
- * asked not to be told). */
+/* Tells the device about requests added since the last kick, unless it
+ * does not need to know: with VIRTIO_F_EVENT_IDX, unless it is still busy
+ * with earlier ones (it will find these when it gets to them). */
 void virtq_kick(struct virtq *q);
 
 /* Takes one completed request: returns its cookie and the bytes the device
- * wrote in *len, or NULL when none is ready. Never waits. A used id outside
+ * wrote in *len, or NULL when none is ready. Never waits. With
+ * VIRTIO_F_EVENT_IDX the device interrupts only for a completion after
+ * the last one taken, so a driver that waits for an interrupt must first
+ * take everything (call until NULL), as every driver here does. A used id outside
  * the ring, or one that is not in flight, panics: the device is broken and
  * trusting it would corrupt memory. */
 void *virtq_get(struct virtq *q, uint32_t *len);

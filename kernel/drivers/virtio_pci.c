@@ -7,6 +7,7 @@
  * VIRTIO_MSI_NO_VECTOR until the interrupt code can route them (issue B).
  */
 #include <errno.h>
+#include <string.h>
 #include "../kernel.h"
 #include "virtio.h"
 
@@ -77,6 +78,10 @@ int virtio_pci_init(struct virtio_dev *v, struct pci_dev *pci, uint64_t wanted)
     uint64_t dev = c->device_feature;
     c->device_feature_select = 1;
     dev |= (uint64_t)c->device_feature << 32;
+    /* virtio_event_idx=off: the flag-based notifies, for comparison. */
+    const char *ei = lu_plat_getopt("virtio_event_idx");
+    if (!ei || strcmp(ei, "off") != 0)
+        wanted |= 1ULL << VIRTIO_F_EVENT_IDX;
     v->features = dev & wanted;
     if (!virtio_has(v, VIRTIO_F_VERSION_1)) {
         virtio_pci_fail(v);
