@@ -51,8 +51,10 @@ static int read_regs(struct lu_gdb *g)
         if (rc == -ESRCH)
             return fail(g, rc);
         if (rc < 0) {
-            for (int i = 0; i < 2 * n; i++)
-                lu_gdb_out_str(g, "x");
+            static const char unavailable[] =
+                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+            for (int i = 0; i < 2 * n; i += 64)
+                lu_gdb_out_str(g, unavailable + (2 * n - i >= 64 ? 0 : 64 - (2 * n - i)));
         } else {
             lu_gdb_out_hex(g, buf, (size_t)n);
         }

@@ -171,6 +171,11 @@ struct lu_gdb_transport {
      * lu_gdb_serve() calls it before it returns (the ack of a `c` or `s`
      * must leave before the image runs). */
     void (*flush)(void *ctx);
+    /* Run-length encode replies (the protocol's '*'). Worth it only where
+     * every byte costs, as on a UART (one I/O exit per byte); over a
+     * buffered transport the encoding costs more instructions than the
+     * bytes it saves (bench/gdb --core). */
+    bool compress;
 };
 
 /* ---- packet layer (packet.c) ------------------------------------------------ */

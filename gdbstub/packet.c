@@ -140,13 +140,26 @@ void lu_gdb_out_str(struct lu_gdb *g, const char *s)
         out_c(g, *s++);
 }
 
+/* Replies are mostly hex, and under emulation each instruction here is
+ * time in a gdb round trip (bench/gdb --core counts them): so the room is
+ * checked once per call, and each byte is one load of its two digits. */
+static char hexpair[256][2];
+
 void lu_gdb_out_hex(struct lu_gdb *g, const void *p, size_t n)
 {
+    if (!hexpair[255][0]) /* filled on first use; idempotent, so no lock */
+        for (int i = 0; i < 256; i++) {
+            hexpair[i][0] = hexdig[i >> 4];
+            hexpair[i][1] = hexdig[i & 15];
+        }
     const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        out_c(g, hexdig[b[i] >> 4]);
-        out_c(g, hexdig[b[i] & 15]);
-    }
+    size_t room = (LU_GDB_PKT_MAX - g->outlen) / 2;
+    if (n > room)
+        n = room;
+    char *o = g->out + g->outlen;
+    for (size_t i = 0; i < n; i++)
+        memcpy(o + 2 * i, hexpair[b[i]], 2);
+    g->outlen += 2 * n;
 }
 
 void lu_gdb_out_num(struct lu_gdb *g, uint64_t v)
@@ -161,17 +174,33 @@ void lu_gdb_out_num(struct lu_gdb *g, uint64_t v)
         out_c(g, tmp[--n]);
 }
 
+/* '#', '$', '*' and '}' (0x23, 0x24, 0x2a, 0x7d): the bytes binary data
+ * must escape, as a bitmap indexed by byte value. */
+static const uint64_t escaped[4] = {(1ull << 0x23) | (1ull << 0x24) | (1ull << 0x2a), 1ull << (0x7d - 64), 0,
+                                    0};
+
+static bool must_escape(uint8_t c) { return (escaped[c >> 6] >> (c & 63)) & 1; }
+
+/* Runs of bytes that need no escape are copied whole. */
 void lu_gdb_out_bin(struct lu_gdb *g, const void *p, size_t n)
 {
     const uint8_t *b = p;
     g->out_binary = true;
-    for (size_t i = 0; i < n; i++) {
-        if (b[i] == '$' || b[i] == '#' || b[i] == '}' || b[i] == '*') {
-            out_c(g, '}');
-            out_c(g, (char)(b[i] ^ 0x20));
-        } else {
-            out_c(g, (char)b[i]);
-        }
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && !must_escape(b[j]))
+            j++;
+        size_t k = j - i, room = LU_GDB_PKT_MAX - g->outlen;
+        if (k > room)
+            k = room;
+        memcpy(g->out + g->outlen, b + i, k);
+        g->outlen += k;
+        if (k < j - i || j == n || room - k < 2)
+            return; /* done, or full */
+        g->out[g->outlen++] = '}';
+        g->out[g->outlen++] = (char)(b[j] ^ 0x20);
+        i = j + 1;
     }
 }
 
@@ -187,11 +216,32 @@ void lu_gdb_error(struct lu_gdb *g, int err)
 
 #define MAX_TRIES 4
 
+/* The sum of @n bytes, modulo 256. Eight at a time: the bytes at even and
+ * odd positions of each word add into 16-bit lanes, which cannot overflow
+ * in the 128 words between folds (128 * 2 * 255 < 65536). */
+static uint8_t checksum(const char *p, size_t n)
+{
+    const uint64_t lanes = 0x00FF00FF00FF00FFull;
+    uint64_t total = 0;
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t acc = 0;
+        for (size_t k = 0; k < 128 && n - i >= 8; k++, i += 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            acc += (w & lanes) + ((w >> 8) & lanes);
+        }
+        for (int l = 0; l < 4; l++)
+            total += (acc >> (16 * l)) & 0xFFFF;
+    }
+    for (; i < n; i++)
+        total += (uint8_t)p[i];
+    return (uint8_t)total;
+}
+
 static void transmit(struct lu_gdb *g)
 {
-    uint8_t sum = 0;
-    for (size_t i = 0; i < g->outlen; i++)
-        sum += (uint8_t)g->out[i];
+    uint8_t sum = checksum(g->out, g->outlen);
     char tail[3] = {'#', hexdig[sum >> 4], hexdig[sum & 15]};
     g->io.write(g->io.ctx, "$", 1);
     g->io.write(g->io.ctx, g->out, g->outlen);
@@ -235,7 +285,8 @@ static void compress(struct lu_gdb *g)
  * byte starts the next packet. */
 void lu_gdb_send(struct lu_gdb *g)
 {
-    compress(g);
+    if (g->io.compress)
+        compress(g);
     transmit(g);
     if (g->noack)
         return;

@@ -228,7 +228,7 @@ bool panic_debugger_hook(int signo, struct trap_frame *tf)
 }
 
 static const struct lu_gdb_target target = {&gdb_x86_ops, &lu_gdb_arch_x86_64, NULL};
-static const struct lu_gdb_transport com2 = {com2_getc, com2_write, NULL, NULL};
+static const struct lu_gdb_transport com2 = {com2_getc, com2_write, NULL, NULL, .compress = true};
 
 __attribute__((constructor)) static void gdb_init(void)
 {

@@ -2,7 +2,9 @@
 """bench/gdb: the same gdb session against Lucent's stub and against QEMU's
 built-in gdbstub, on the same image in one run, timed from inside gdb.
 
-  bench/gdb/run.py [--uart] [STEPS]   (LUCENT_BUILD_ROOT picks the build; default build/)
+  bench/gdb/run.py [--rounds 5] [--uart] [--kernel-opt K=V] [STEPS]
+  bench/gdb/run.py --core      (instructions per packet, callgrind)
+                   (LUCENT_BUILD_ROOT picks the build; default build/)
 
 The session, once stopped at main(): STEPS (default 1000) `stepi`, `info
 threads`, and a 64 KiB memory read (`dump binary memory`). Our stub runs
@@ -12,6 +14,7 @@ third column); QEMU's runs in the emulator and reads guest state directly,
 so it is the natural floor. Prints the times and the ratio ours/QEMU
 (goal: <= 1.0).
 """
+import argparse
 import os
 import re
 import socket
@@ -88,15 +91,15 @@ kill
     return got
 
 
-def run(kind, steps):
+def run(kind, steps, kernel_opts=()):
     port = free_port()
     with tempfile.NamedTemporaryFile(suffix='.console') as console:
         if kind == 'lucent':
             # The launcher's arguments for --gdb (tools/lucent_channels.py).
-            proc = qemu(['-device', 'virtio-serial-pci,id=vser,disable-legacy=on', '-chardev',
+            proc = qemu(['-device', 'virtio-serial-pci,id=vser,disable-legacy=on,ioeventfd=off', '-chardev',
                          f'socket,id=gdb,host=127.0.0.1,port={port},server=on,wait=off,nodelay=on',
                          '-device', 'virtserialport,bus=vser.0,chardev=gdb,name=lucent.gdb'],
-                        'gdb=on,wait -- loop', console.name)
+                        ' '.join(['gdb=on,wait'] + list(kernel_opts)) + ' -- loop', console.name)
             to_main = ''  # gdb=wait: already stopped at main()
         elif kind == 'uart':
             proc = qemu(['-serial', f'tcp:127.0.0.1:{port},server=on,wait=off,nodelay=on'], 'gdb=on,wait -- loop',
@@ -113,30 +116,73 @@ def run(kind, steps):
             proc.wait()
 
 
+def core_counts():
+    """Instructions per packet in the protocol core (bench-gdbcore, hostbuild,
+    fake target), from callgrind: two runs of different lengths, differenced,
+    so start-up cancels out."""
+    exe = os.path.join(BUILD, 'host', 'bench-gdbcore')
+    if not os.path.isfile(exe):
+        raise SystemExit(f'{exe} not built (ninja -C {BUILD}/host bench-gdbcore)')
+
+    def refs(packet, count):
+        r = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', exe, packet,
+                            str(count)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        m = re.search(r'refs:\s*([\d,]+)', r.stdout)
+        if r.returncode != 0 or not m:
+            raise SystemExit(f'bench-gdbcore {packet} failed:\n{r.stdout}')
+        return int(m.group(1).replace(',', ''))
+
+    print('bench/gdb --core: instructions per packet in the protocol core (callgrind, fake target)')
+    for packet, what in (('m64', 'm: read 64 bytes'), ('g', 'g: all registers'),
+                         ('threads', 'qXfer:threads (3 threads)'), ('stop', 'T stop reply'),
+                         ('step', 'vCont;s')):
+        print(f'  {what:28} {(refs(packet, 2000) - refs(packet, 1000)) / 1000:8.0f}')
+    return 0
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
 def main():
-    argv = sys.argv[1:]
-    uart = '--uart' in argv
-    argv = [x for x in argv if x != '--uart']
-    steps = int(argv[0]) if argv else 1000
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('steps', nargs='?', type=int, default=1000)
+    p.add_argument('--rounds', type=int, default=5,
+                   help='sessions per stub, interleaved (default 5); the figures are medians')
+    p.add_argument('--uart', action='store_true', help='also time the COM2 fallback')
+    p.add_argument('--kernel-opt', action='append', default=[], metavar='K=V',
+                   help='a kernel option for our image (e.g. gdbspin=0), for comparisons')
+    p.add_argument('--core', action='store_true',
+                   help='instead: instructions per packet in the protocol core, under callgrind')
+    a = p.parse_args()
+    if a.core:
+        return core_counts()
     if not os.path.isfile(IMAGE):
         raise SystemExit(f'{IMAGE} not built (ninja -C {BUILD}/image gdb-demo)')
-    ours, theirs = run('lucent', steps), run('qemu', steps)
-    com2 = run('uart', steps) if uart else None
-    print(f'bench/gdb: gdb-demo under QEMU TCG, the same gdb session against each stub')
-    extra = f' {"lucent COM2":>12} {"ratio":>7}' if com2 else ''
+    kinds = ['lucent', 'qemu'] + (['uart'] if a.uart else [])
+    runs = {k: [] for k in kinds}
+    for r in range(a.rounds):
+        # Alternate who goes first, so a drift in the host's load falls on both.
+        for k in (kinds if r % 2 == 0 else kinds[::-1]):
+            runs[k].append(run(k, a.steps, a.kernel_opt))
+        t = {k: sum(runs[k][-1].values()) for k in kinds}
+        print(f'  round {r + 1}: lucent {t["lucent"]:.3f}s, qemu {t["qemu"]:.3f}s, '
+              f'ratio {t["lucent"] / t["qemu"]:.2f}', flush=True)
+    med = {k: {n: median([x[n] for x in runs[k]]) for n in runs[k][0]} for k in kinds}
+    ratios = [sum(o.values()) / sum(q.values()) for o, q in zip(runs['lucent'], runs['qemu'])]
+    print(f'bench/gdb: gdb-demo under QEMU TCG, the same gdb session against each stub, '
+          f'medians of {a.rounds} interleaved rounds')
+    extra = f' {"lucent COM2":>12} {"ratio":>7}' if a.uart else ''
     print(f'  {"":22} {"lucent stub":>12} {"qemu -gdb":>12} {"ratio":>7}{extra}')
-    total_o = total_q = total_u = 0.0
-    for k, label in (('stepi', f'{steps} x stepi'), ('info_threads', 'info threads'),
+    for k, label in (('stepi', f'{a.steps} x stepi'), ('info_threads', 'info threads'),
                      ('read_64k', '64 KiB memory read')):
-        total_o += ours[k]
-        total_q += theirs[k]
-        extra = ''
-        if com2:
-            total_u += com2[k]
-            extra = f' {com2[k]:11.3f}s {com2[k] / theirs[k]:7.2f}'
-        print(f'  {label:22} {ours[k]:11.3f}s {theirs[k]:11.3f}s {ours[k] / theirs[k]:7.2f}{extra}')
-    extra = f' {total_u:11.3f}s {total_u / total_q:7.2f}' if com2 else ''
-    print(f'  {"total":22} {total_o:11.3f}s {total_q:11.3f}s {total_o / total_q:7.2f}{extra}')
+        o, q = med['lucent'][k], med['qemu'][k]
+        extra = f' {med["uart"][k]:11.3f}s {med["uart"][k] / q:7.2f}' if a.uart else ''
+        print(f'  {label:22} {o:11.3f}s {q:11.3f}s {o / q:7.2f}{extra}')
+    to, tq = (median([sum(x.values()) for x in runs[k]]) for k in ('lucent', 'qemu'))
+    print(f'  {"total":22} {to:11.3f}s {tq:11.3f}s {to / tq:7.2f}')
+    print(f'  per-round ratios: {" ".join(f"{x:.2f}" for x in ratios)} (median {median(ratios):.2f}; goal <= 1.0)')
     return 0
 
 
