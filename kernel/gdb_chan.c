@@ -87,10 +87,28 @@ bool gdb_chan_has_bytes(void)
 
 bool gdb_chan_lock(void)
 {
-    if (kmutex_trylock(&port->dev->lock) == 0)
+    if (kmutex_trylock(&port->dev->lock) == 0) {
+        nmi_missed = false;
         return true;
+    }
     nmi_missed = true;
     return false;
+}
+
+/*
+ * The device lock was just released (vcon_unlock). If an NMI found it held
+ * and left gdb's bytes unread, raise that NMI again now. Waiting for the
+ * device's next interrupt instead (vcon_gdb_hook) can wait long: a notify
+ * is completed within the write that made it (ioeventfd=off), so its
+ * interrupt comes while the writer still holds the lock, and an idle image
+ * has no next one. Seen as a gdb attach timing out against the demo.
+ */
+void vcon_gdb_unlocked(struct vcon *d)
+{
+    if (!nmi_missed || !nmi_mode || !port || port->dev != d)
+        return;
+    nmi_missed = false;
+    lapic_self_nmi();
 }
 void gdb_chan_unlock(void) { vcon_unlock(port->dev); }
 

@@ -82,6 +82,8 @@ static void take_snapshot(struct vcon *d, struct vcon_snap *s)
 /* The gdb stub (kernel/gdb_chan.c): stops the image from the interrupt
  * when gdb sent ^C or a new gdb attaches on its port. Weak: absent, no-op. */
 void vcon_gdb_hook(struct vcon *d) __attribute__((weak));
+/* ... and its retry once the device lock is free (see vcon_unlock). */
+void vcon_gdb_unlocked(struct vcon *d) __attribute__((weak));
 
 static void vcon_irq(void *arg)
 {
@@ -110,6 +112,10 @@ void vcon_unlock(struct vcon *d)
     }
     kmutex_unlock(&d->lock);
     irq_restore(f);
+    /* A ^C or a new gdb that came while we held the lock was left for now
+     * (gdb_chan.c): this is the moment it can be served. */
+    if (vcon_gdb_unlocked)
+        vcon_gdb_unlocked(d);
 }
 
 void vcon_queue_irq(struct vcon *d, struct virtq *q)

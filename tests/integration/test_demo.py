@@ -86,12 +86,19 @@ try:
     if BUILD == 'image':
         port = find(r"gdb -ex 'target remote :(\d+)'")
         image = os.path.join(os.environ.get('LUCENT_BUILD_DIR', ''), 'httpd')
-        r = subprocess.run(['gdb', '-nx', '-batch', '-ex', 'set pagination off', '-ex', f'target remote :{port}',
-                            '-ex', 'info threads', '-ex', 'detach', image],
-                           capture_output=True, text=True, timeout=120)
-        out = r.stdout + r.stderr
-        check('lwip-tcpip' in out and 'main' in out, 'gdb attaches over TCP and lists the kernel threads by name'
-              + ('' if 'lwip-tcpip' in out else f'\n{out[-1500:]}'))
+        # Ten attaches, not one: a gdb whose first bytes came while a thread
+        # held the console's lock (the trace stream writes all the time) used
+        # to wait for an interrupt that an idle image never sent, and time
+        # out (about 1 attach in 6 before vcon_gdb_unlocked).
+        outs = []
+        for _ in range(10):
+            r = subprocess.run(['gdb', '-nx', '-batch', '-ex', 'set pagination off', '-ex',
+                                f'target remote :{port}', '-ex', 'info threads', '-ex', 'detach', image],
+                               capture_output=True, text=True, timeout=120)
+            outs.append(r.stdout + r.stderr)
+        bad = [o for o in outs if not ('lwip-tcpip' in o and 'main' in o)]
+        check(not bad, f'gdb attaches over TCP and lists the kernel threads by name, 10 times out of 10 '
+              f'({10 - len(bad)} did)' + (f'\n{bad[0][-1500:]}' if bad else ''))
         check('Lucent' in get(site), 'after gdb detaches the app still serves')
     else:
         print('SKIP check: gdb over TCP: the hostbuild is a process, attach with gdb -p (image only)')

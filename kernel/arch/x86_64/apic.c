@@ -20,6 +20,8 @@ enum {
     LAPIC_ID = 0x20,
     LAPIC_EOI = 0xB0,
     LAPIC_SVR = 0xF0,
+    LAPIC_ICR_LOW = 0x300,
+    LAPIC_ICR_HIGH = 0x310,
     LAPIC_LVT_TIMER = 0x320,
     LAPIC_LVT_LINT0 = 0x350,
     LAPIC_LVT_LINT1 = 0x360,
@@ -40,6 +42,14 @@ static void lapic_write(unsigned reg, uint32_t v) { lapic[reg / 4] = v; }
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 unsigned lapic_id(void) { return lapic_read(LAPIC_ID) >> 24; }
+
+/* An NMI to this CPU, addressed by its own ID: the "self" shorthand allows
+ * only fixed delivery (Intel SDM 11.6.1, table of valid ICR combinations). */
+void lapic_self_nmi(void)
+{
+    lapic_write(LAPIC_ICR_HIGH, lapic_id() << 24);
+    lapic_write(LAPIC_ICR_LOW, (4u << 8) /* NMI */ | (1u << 14) /* assert */);
+}
 
 static void pic_disable(void)
 {

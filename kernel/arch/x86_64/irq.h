@@ -54,6 +54,7 @@ void apic_init(void);
 void apic_timer_arm(uint64_t deadline_ns);
 void lapic_eoi(void);
 unsigned lapic_id(void);
+void lapic_self_nmi(void);
 void ioapic_route(unsigned irq, unsigned vector, bool masked);
 bool apic_timer_is_tsc_deadline(void);
 
