@@ -20,7 +20,9 @@
  * own would be a queued buffer and a notify exit.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
 #include "drivers/msix.h"
 #include "drivers/virtio_console.h"
@@ -75,6 +77,30 @@ void gdb_chan_nmi_wake(struct trap_frame *tf)
 {
     if (tf->rip == (uintptr_t)gdb_chan_hlt)
         tf->rip++; /* about to halt with the bytes already here: don't */
+}
+
+/*
+ * Before halting, poll a while: gdb's next packet usually follows its last
+ * reply within a few hundred microseconds (a step is three exchanges), and
+ * a vCPU woken from `hlt` by the NMI first needs its host thread woken and
+ * QEMU's global lock, which costs about as much as the exchange itself on
+ * a busy host. The poll reads memory only (no exits); after
+ * gdbspin= microseconds (default 1000, 0: halt at once) with nothing come,
+ * halt, so a stopped image left at the gdb prompt costs no CPU.
+ */
+static uint64_t spin_cycles;
+
+static bool spin_for_rx(void)
+{
+    if (!spin_cycles)
+        return false;
+    uint64_t until = lu_plat_cycles() + spin_cycles;
+    while (lu_plat_cycles() < until) {
+        if (rx_pending())
+            return true;
+        cpu_relax();
+    }
+    return false;
 }
 
 bool gdb_chan_nmi_mode(void) { return nmi_mode; }
@@ -135,6 +161,9 @@ static void setup_nmi(void)
     }
     nmi_mode = true;
     nmi_entry = (uint16_t)entry;
+    const char *spin = lu_plat_getopt("gdbspin");
+    uint64_t us = spin ? strtoull(spin, NULL, 10) : 1000;
+    spin_cycles = us * (lu_plat_cycles_per_sec() / 1000000);
     /* Transmit completions need no interrupt: the stub writes only with
      * interrupts off and reclaims buffers as it goes (QEMU hands them back
      * within the notify). Each one would otherwise be a pending device
@@ -222,6 +251,8 @@ static int chan_getc(void *ctx, int64_t timeout_ns)
             left = (int64_t)(deadline - now);
         }
         if (left < 0 && nmi_mode && !in_nmi) {
+            if (spin_for_rx())
+                continue;
             control_to_nmi(true);
             halt_for_rx();
         } else
