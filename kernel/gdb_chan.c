@@ -57,7 +57,7 @@ static bool nmi_mode;       /* the receive queue signals by NMI */
 static uint16_t nmi_entry;  /* its MSI-X table entry */
 static bool control_on_nmi; /* the control queue signals by NMI too (while stopped) */
 static bool in_nmi;         /* serving from inside the NMI: another cannot come, spin */
-static bool nmi_missed;     /* an NMI found the device lock held: vcon_gdb_hook's turn */
+static bool nmi_missed;     /* an NMI found the device lock held: retried at unlock (vcon_gdb_unlocked) */
 extern const char gdb_chan_hlt[];
 
 static bool rx_pending(void)

@@ -9,8 +9,9 @@ import subprocess
 import tempfile
 
 
-def run(fuzzer, seeds, runs, name, flags=()):
-    """Runs @fuzzer for @runs executions from @seeds (bytes); returns an exit status."""
+def run(fuzzer, seeds, runs, name, flags=(), max_len=4096):
+    """Runs @fuzzer for @runs executions from @seeds (bytes), inputs up to
+    @max_len bytes; returns an exit status."""
     work = tempfile.mkdtemp(prefix=f'{name}-')
     try:
         corpus = os.path.join(work, 'corpus')
@@ -18,7 +19,7 @@ def run(fuzzer, seeds, runs, name, flags=()):
         for i, s in enumerate(seeds):
             with open(os.path.join(corpus, f'seed{i:03d}'), 'wb') as f:
                 f.write(s)
-        cmd = [fuzzer, f'-runs={runs}', '-seed=1', '-max_len=4096', *flags, f'-artifact_prefix={work}/', corpus]
+        cmd = [fuzzer, f'-runs={runs}', '-seed=1', f'-max_len={max_len}', *flags, f'-artifact_prefix={work}/', corpus]
         env = dict(os.environ, ASAN_OPTIONS='detect_leaks=1:abort_on_error=1')
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         done = re.findall(r'Done (\d+) runs in (\d+) second', r.stdout)
