@@ -114,44 +114,85 @@ static int stop_and_serve(struct trap_frame *tf, struct lu_gdb_stop *stop, bool 
 
 static int panic_signo; /* set while panic_debugger_hook's int3 runs */
 
+/*
+ * A stop asked for from inside an NMI is served outside it. While an NMI
+ * handler runs, further NMIs are blocked until its iretq, and an NMI is the
+ * only thing that wakes the stub halted with interrupts off, so serving
+ * from inside would have to spin, a host core at 100% for as long as gdb
+ * sits at its prompt after an attach or ^C. Instead the NMI returns into
+ * a one-instruction trampoline, an int3, with interrupts off; that trap
+ * (on the interrupted stack, NMIs unblocked) puts the interrupted rip and
+ * flags back into its frame and stops there, as a breakpoint would.
+ */
+__asm__(".pushsection .text\n.globl gdb_nmi_trampoline\ngdb_nmi_trampoline: int3\n.popsection");
+extern const char gdb_nmi_trampoline[];
+
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_IF (1ul << 9)
+
+static struct {
+    bool armed;
+    bool knock;
+    int signo;
+    uint64_t rip, rflags;
+} nmi_stop;
+
 /* An NMI, when the lucent.gdb port signals by NMI (kernel/gdb_chan.c):
  * inside the stub, the wake-up of its halted wait; while the image runs,
  * gdb's ^C or a new gdb, which stops the image right where the NMI came
  * in, even with interrupts off. Every NMI is ours then: a second one for
  * bytes already read finds nothing, and is dropped. */
+static bool in_hook; /* below, exception_hook */
+
 static bool nmi(struct trap_frame *tf)
 {
-    if (in_stub) {
+    if (in_stub || in_hook) {
         gdb_chan_nmi_wake(tf);
         return true;
     }
-    if (delivering || !gdb_chan_rx_pending())
+    if (delivering || nmi_stop.armed || !gdb_chan_rx_pending())
         return true;
     /* A thread inside a channel call holds the device lock: leave its
-     * queue work alone. The port's bytes stay unread, and the device's
-     * next interrupt looks again (vcon_gdb_hook). */
+     * queue work alone. The port's bytes stay unread, and the lock's
+     * release raises this NMI again (vcon_gdb_unlocked). */
     if (!gdb_chan_lock())
         return true;
     gdb_chan_in_nmi(true);
     int p = lu_gdb_poll(&stub);
-    if (p != LU_GDB_POLL_NONE) {
-        struct lu_gdb_stop stop = {.signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5};
-        /* Inside a device interrupt (often the port's own, for gdb's
-         * connect): show the thread it interrupted, as the IRQ paths do. */
-        stop_and_serve(gdb_arch_outer_frame(tf), &stop, p == LU_GDB_POLL_KNOCK);
-    }
     gdb_chan_in_nmi(false);
     gdb_chan_unlock();
+    if (p != LU_GDB_POLL_NONE) {
+        nmi_stop = (typeof(nmi_stop)){.armed = true,
+                                      .knock = p == LU_GDB_POLL_KNOCK,
+                                      .signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5,
+                                      .rip = tf->rip,
+                                      .rflags = tf->rflags};
+        tf->rip = (uintptr_t)gdb_nmi_trampoline;
+        tf->rflags &= ~(RFLAGS_IF | RFLAGS_TF);
+    }
     return true;
 }
 
-static bool exception_hook(struct trap_frame *tf)
+/* The trampoline's int3: the stop nmi() asked for. */
+static bool nmi_trampoline_stop(struct trap_frame *tf)
+{
+    if (tf->vector != 3 || !nmi_stop.armed || tf->rip != (uintptr_t)gdb_nmi_trampoline + 1)
+        return false;
+    tf->rip = nmi_stop.rip;
+    tf->rflags = nmi_stop.rflags;
+    nmi_stop.armed = false;
+    struct lu_gdb_stop stop = {.signo = nmi_stop.signo};
+    /* Inside a device interrupt (often the port's own, for gdb's
+     * connect): show the thread it interrupted, as the IRQ paths do. */
+    stop_and_serve(gdb_arch_outer_frame(tf), &stop, nmi_stop.knock);
+    return true;
+}
+
+static bool stop_for_exception(struct trap_frame *tf)
 {
     struct lu_gdb_stop stop;
-    if (tf->vector == 2 && gdb_chan_nmi_mode())
-        return nmi(tf);
-    if (in_stub || delivering)
-        return false;
+    if (nmi_trampoline_stop(tf))
+        return true;
     if (tf->vector == 1 || tf->vector == 3) {
         if (gdb_arch_classify(tf, &stop)) {
             stop_and_serve(tf, &stop, false);
@@ -178,6 +219,27 @@ static bool exception_hook(struct trap_frame *tf)
         return false;
     }
     return true; /* retry the instruction (or wherever gdb moved rip) */
+}
+
+/*
+ * From the first instruction of a trap to the end of its stop, an NMI for
+ * gdb's bytes must only wake the stub (in_stub), never start a stop of its
+ * own: it would redirect this very handler into the trampoline and report
+ * a second stop, which gdb takes as the reply to its next packet. A fault
+ * inside this path is reported, not served again. (in_hook is declared
+ * above nmi().)
+ */
+
+static bool exception_hook(struct trap_frame *tf)
+{
+    if (tf->vector == 2 && gdb_chan_nmi_mode())
+        return nmi(tf);
+    if (in_stub || delivering || in_hook)
+        return false;
+    in_hook = true;
+    bool r = stop_for_exception(tf);
+    in_hook = false;
+    return r;
 }
 
 /* From a device interrupt (vector @vector) that saw gdb's bytes while the

@@ -100,6 +100,18 @@ class Image:
                     pass
         return pids
 
+    def qemu_cpu_seconds(self):
+        """User + system CPU time QEMU has used so far."""
+        total = 0.0
+        for pid in self.qemu_pids():
+            try:
+                with open(f'/proc/{pid}/stat') as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+            except OSError:
+                pass
+        return total
+
     def stop(self):
         for pid in self.qemu_pids():
             try:

@@ -6,6 +6,7 @@ continue, detach and reattach, monitor commands."""
 import os
 import re
 import sys
+import threading
 import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gdblib import Image, gdb, interrupt_after, require_image_and_gdb, source_line  # noqa: E402
@@ -88,3 +89,16 @@ with Image('loop', '--gdb') as img:
           f'reattached; demo_total kept growing while detached and after continue ({t1} {t2})')
     check('received signal SIGINT' in out2, 'interrupt (^C) stops the running image with SIGINT')
     check(img.alive(), 'still running after the second detach')
+    # Stopped by an attach (served from the NMI's trampoline, kernel/gdb.c),
+    # the image must halt, not spin: gdb-demo `loop` burns a whole host
+    # core while it runs, a halted stub next to nothing.
+    box = {}
+    waiter = threading.Thread(target=lambda: box.update(out=gdb(img.port, ['shell sleep 3', 'detach'])))
+    waiter.start()
+    time.sleep(1.0)
+    c0 = img.qemu_cpu_seconds()
+    time.sleep(1.5)
+    used = img.qemu_cpu_seconds() - c0
+    waiter.join()
+    check('detached' in box.get('out', ''), 'a third attach, 3 s at the prompt, detach')
+    check(used < 0.5, f'stopped at the gdb prompt, QEMU uses {used:.2f} s of CPU in 1.5 s (< 0.5: the stub halts)')
