@@ -36,3 +36,61 @@ def run(fuzzer, seeds, runs, name, flags=(), max_len=4096):
         return 0 if int(done[-1][0]) >= runs else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def run_afl(target, seeds, execs, name, dictionary=None, timeout_ms=1000):
+    """Runs AFL++'s afl-fuzz on @target (the same LLVMFuzzerTestOneInput
+    harness, built with afl-clang-fast -fsanitize=fuzzer) for @execs
+    executions from @seeds; fails on any saved crash or hang, which is kept
+    in the current directory. Returns an exit status (77: afl-fuzz missing).
+
+    A second engine for the same harnesses: AFL++'s mutations and its
+    fork-server scheduling find different paths than libFuzzer's."""
+    afl = shutil.which('afl-fuzz')
+    if not afl:
+        print('SKIP: afl-fuzz is not installed (tools/setup installs afl++)')
+        return 77
+    work = tempfile.mkdtemp(prefix=f'{name}-')
+    try:
+        seed_dir, out = os.path.join(work, 'in'), os.path.join(work, 'out')
+        os.makedirs(seed_dir)
+        for i, s in enumerate(seeds):
+            with open(os.path.join(seed_dir, f'seed{i:03d}'), 'wb') as f:
+                f.write(s)
+        # No UI, no CPU pinning (tests run side by side), no core-dump
+        # pattern check (a CI machine's is not ours to change); ASan needs
+        # no memory limit (-m none) and aborts on errors, which AFL counts.
+        env = dict(os.environ, AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CPUFREQ='1',
+                   AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES='1', AFL_SKIP_BIN_CHECK='1',
+                   ASAN_OPTIONS='abort_on_error=1:detect_leaks=0:symbolize=0')
+        cmd = [afl, '-i', seed_dir, '-o', out, '-m', 'none', '-t', str(timeout_ms), '-E', str(execs), '-s', '1']
+        if dictionary:
+            cmd += ['-x', dictionary]
+        r = subprocess.run(cmd + ['--', target], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env)
+        stats = {}
+        try:
+            with open(os.path.join(out, 'default', 'fuzzer_stats')) as f:
+                for line in f:
+                    k, _, v = line.partition(':')
+                    stats[k.strip()] = v.strip()
+        except OSError:
+            pass
+        print('\n'.join(r.stdout.splitlines()[-8:]))
+        found = []
+        for kind in ('crashes', 'hangs'):
+            d = os.path.join(out, 'default', kind)
+            for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+                if f.startswith('id:'):
+                    dest = os.path.join(os.getcwd(), f'{name}-{kind}-{len(found)}')
+                    shutil.copy(os.path.join(d, f), dest)
+                    found.append(dest)
+        done = int(stats.get('execs_done', 0))
+        if r.returncode != 0 or found or done < execs:
+            print(f'FAIL: afl-fuzz exit {r.returncode}, {done} executions, kept {found}')
+            return 1
+        print(f'ok: afl-fuzz {done} executions in {stats.get("run_time", "?")} s '
+              f'({stats.get("execs_per_sec", "?")}/s), {stats.get("corpus_count", "?")} paths, 0 crashes, 0 hangs')
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,9 +1,10 @@
-"""Runs the gdbstub libFuzzer target for a number of executions and fails
-on any crash, sanitizer report or leak. The corpus starts from seeds
-written here (well-formed sessions), so even a short run reaches deep into
-the commands.
+"""Runs the gdbstub fuzz target for a number of executions and fails on any
+crash, sanitizer report or leak (libFuzzer) or any saved crash or hang
+(AFL++). The corpus starts from seeds written here (well-formed sessions),
+so even a short run reaches deep into the commands.
 
-  run_fuzz.py FUZZER RUNS
+  run_fuzz.py FUZZER RUNS           the libFuzzer build
+  run_fuzz.py --afl TARGET EXECS    the AFL++ build of the same harness
 """
 import os
 import sys
@@ -37,6 +38,9 @@ def seeds():
 
 
 def main():
+    if sys.argv[1] == '--afl':
+        return fuzzlib.run_afl(sys.argv[2], seeds(), int(sys.argv[3]), 'gdbstub-afl',
+                               os.path.join(HERE, 'gdb.dict'))
     fuzzer, runs = sys.argv[1], int(sys.argv[2])
     return fuzzlib.run(fuzzer, seeds(), runs, 'gdbstub-fuzz',
                        ['-timeout=10', f'-dict={os.path.join(HERE, "gdb.dict")}'])

@@ -1,7 +1,8 @@
 """Runs a metrics libFuzzer target for a number of executions, from seeds
 written here, and fails on any crash, sanitizer report, leak or timeout.
 
-  run_fuzz.py FUZZER protocol|bridge RUNS
+  run_fuzz.py FUZZER protocol|bridge RUNS          the libFuzzer build
+  run_fuzz.py --afl TARGET protocol|bridge EXECS   the AFL++ build of the same harness
 
 Longer by hand: run_fuzz.py build-X/host/metrics/tests/metrics-fuzz-protocol protocol 10000000
 """
@@ -31,6 +32,11 @@ def bridge_seeds():
 
 
 def main():
+    if sys.argv[1] == '--afl':
+        target, kind, execs = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        return fuzzlib.run_afl(target, protocol_seeds() if kind == 'protocol' else bridge_seeds(), execs,
+                               f'metrics-afl-{kind}',
+                               os.path.join(HERE, 'protocol.dict') if kind == 'protocol' else None)
     fuzzer, kind, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     flags = ['-timeout=20', '-rss_limit_mb=1024']
     if kind == 'protocol':
