@@ -96,16 +96,28 @@ static void com2_write(void *ctx, const void *buf, size_t len)
 
 /* Serves gdb with the image stopped in @tf (interrupts are off: we are in a
  * trap or interrupt handler). Returns the signal gdb wants delivered. */
+static bool nmi_deferred; /* an NMI came while the stub was busy: it only woke it */
+
 static int stop_and_serve(struct trap_frame *tf, struct lu_gdb_stop *stop, bool knock)
 {
     stop->tid = lu_plat_thread_id();
     in_stub = true;
     gdb_arch_stopped(tf, stop->tid);
     enum lu_gdb_outcome o = lu_gdb_serve(&stub, stop, knock);
-    /* A gdb that left while we were stopped, with the next one already
-     * knocking (its bytes came with no interrupt of their own): serve it. */
-    while (o == LU_GDB_DETACHED && lu_gdb_poll(&stub) == LU_GDB_POLL_KNOCK)
-        o = lu_gdb_serve(&stub, &(struct lu_gdb_stop){.tid = stop->tid, .signo = 5}, true);
+    /* Bytes that came after the stub's last read, whose NMI found it busy
+     * (and only woke it): a gdb that left with the next one already
+     * knocking, or a ^C right after `continue`. No other NMI will announce
+     * them, so serve them now, stopped where we are. */
+    for (;;) {
+        bool look = nmi_deferred || o == LU_GDB_DETACHED;
+        nmi_deferred = false;
+        int p = look ? lu_gdb_poll(&stub) : LU_GDB_POLL_NONE;
+        if (p == LU_GDB_POLL_NONE)
+            break;
+        o = lu_gdb_serve(&stub,
+                         &(struct lu_gdb_stop){.tid = stop->tid, .signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5},
+                         p == LU_GDB_POLL_KNOCK);
+    }
     gdb_chan_resumed();
     int sig = gdb_arch_resume(tf);
     in_stub = false;
@@ -148,6 +160,7 @@ static bool nmi(struct trap_frame *tf)
 {
     if (in_stub || in_hook) {
         gdb_chan_nmi_wake(tf);
+        nmi_deferred = true; /* stop_and_serve / exception_hook look again */
         return true;
     }
     if (delivering || nmi_stop.armed || !gdb_chan_rx_pending())
@@ -162,6 +175,11 @@ static bool nmi(struct trap_frame *tf)
     gdb_chan_in_nmi(false);
     gdb_chan_unlock();
     if (p != LU_GDB_POLL_NONE) {
+        /* Stopped on the idle loop's `sti; hlt`, resume after the hlt: the
+         * interrupts held while stopped are taken at the resume, and one that
+         * makes a thread runnable must not be slept through. */
+        if (*(const volatile uint8_t *)tf->rip == 0xF4)
+            tf->rip++;
         nmi_stop = (typeof(nmi_stop)){.armed = true,
                                       .knock = p == LU_GDB_POLL_KNOCK,
                                       .signo = p == LU_GDB_POLL_INTERRUPT ? 2 : 5,
@@ -239,6 +257,13 @@ static bool exception_hook(struct trap_frame *tf)
     in_hook = true;
     bool r = stop_for_exception(tf);
     in_hook = false;
+    /* An NMI in the few instructions between the stub's last look and
+     * here only woke it: raise it again, now that it can be served. */
+    if (nmi_deferred) {
+        nmi_deferred = false;
+        if (gdb_chan_rx_pending())
+            lapic_self_nmi();
+    }
     return r;
 }
 

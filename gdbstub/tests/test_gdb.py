@@ -102,3 +102,18 @@ with Image('loop', '--gdb') as img:
     waiter.join()
     check('detached' in box.get('out', ''), 'a third attach, 3 s at the prompt, detach')
     check(used < 0.5, f'stopped at the gdb prompt, QEMU uses {used:.2f} s of CPU in 1.5 s (< 0.5: the stub halts)')
+    # Two gdbs at once, five times: the second waits in QEMU's backlog and
+    # its bytes arrive the moment the first detaches, while the stub is
+    # still on its way out of the stop (an NMI then only wakes it; the stub
+    # looks again before it resumes). Before that, 1 attach in 30 waited in
+    # vain and timed out.
+    outs = []
+    for _ in range(5):
+        pair = [threading.Thread(target=lambda: outs.append(gdb(img.port, ['info threads', 'detach'])))
+                for _ in range(2)]
+        for t in pair:
+            t.start()
+        for t in pair:
+            t.join()
+    good = sum('"main"' in o and 'detached' in o for o in outs)
+    check(good == 10, f'two gdbs at once, five times: each attaches, lists the threads and detaches ({good}/10)')
