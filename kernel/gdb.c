@@ -40,6 +40,7 @@ static bool enabled, wait_for_panic;
 static const char *wire = "COM2"; /* or lucent.gdb: for messages */
 static bool in_stub;              /* a fault inside the stub itself is reported, not served */
 static bool delivering;           /* gdb passed a fault's signal on: let it kill the image */
+static bool until_main;           /* stopping at main() for gdb: its bytes wait for that stop */
 
 /* ---- COM2, polled ------------------------------------------------------------------ */
 
@@ -102,6 +103,7 @@ static int stop_and_serve(struct trap_frame *tf, struct lu_gdb_stop *stop, bool 
 {
     stop->tid = lu_plat_thread_id();
     in_stub = true;
+    until_main = false;
     gdb_arch_stopped(tf, stop->tid);
     enum lu_gdb_outcome o = lu_gdb_serve(&stub, stop, knock);
     /* Bytes that came after the stub's last read, whose NMI found it busy
@@ -163,7 +165,7 @@ static bool nmi(struct trap_frame *tf)
         nmi_deferred = true; /* stop_and_serve / exception_hook look again */
         return true;
     }
-    if (delivering || nmi_stop.armed || !gdb_chan_rx_pending())
+    if (delivering || nmi_stop.armed || until_main || !gdb_chan_rx_pending())
         return true;
     /* A thread inside a channel call holds the device lock: leave its
      * queue work alone. The port's bytes stay unread, and the lock's
@@ -273,7 +275,7 @@ static bool exception_hook(struct trap_frame *tf)
  * sees the thread where it was, not this handler. */
 static void rx_interrupt(unsigned vector)
 {
-    if (in_stub)
+    if (in_stub || until_main)
         return;
     int p = lu_gdb_poll(&stub);
     if (p == LU_GDB_POLL_NONE)
@@ -335,6 +337,14 @@ __attribute__((constructor)) static void gdb_init(void)
     }
     lu_gdb_init(&stub, &target, &io);
     trap_set_exception_hook(exception_hook);
+    /* gdb=wait stops at main(): armed before gdb's bytes can stop us, and
+     * until then they stop nothing (until_main), or a gdb quick enough to
+     * connect while we boot would stop the image wherever it was, and the
+     * stop at main() would then come as a surprise after its `continue`. */
+    if (wait) {
+        until_main = true;
+        gdb_arch_break_once((uintptr_t)main);
+    }
     /* Only now may gdb's bytes stop the image: the stub is ready. */
     if (chan) {
         gdb_chan_start(rx_interrupt);
@@ -346,10 +356,10 @@ __attribute__((constructor)) static void gdb_init(void)
     }
     if (wait) {
         kprintf("lucent: gdb=wait: stopped before main(), waiting for gdb on %s\n", wire);
-        gdb_arch_break_once((uintptr_t)main);
     } else if (chan && gdb_chan_has_bytes()) {
         /* A gdb that connected before we booted: its bytes came before
          * anything could stop us for them. It gets the image at main(). */
+        until_main = true;
         gdb_arch_break_once((uintptr_t)main);
     }
 }
