@@ -172,9 +172,7 @@ static bool nmi(struct trap_frame *tf)
      * release raises this NMI again (vcon_gdb_unlocked). */
     if (!gdb_chan_lock())
         return true;
-    gdb_chan_in_nmi(true);
     int p = lu_gdb_poll(&stub);
-    gdb_chan_in_nmi(false);
     gdb_chan_unlock();
     if (p != LU_GDB_POLL_NONE) {
         /* Stopped on the idle loop's `sti; hlt`, resume after the hlt: the

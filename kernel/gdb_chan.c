@@ -56,7 +56,6 @@ static size_t out_len;
 static bool nmi_mode;       /* the receive queue signals by NMI */
 static uint16_t nmi_entry;  /* its MSI-X table entry */
 static bool control_on_nmi; /* the control queue signals by NMI too (while stopped) */
-static bool in_nmi;         /* serving from inside the NMI: another cannot come, spin */
 static bool nmi_missed;     /* an NMI found the device lock held: retried at unlock (vcon_gdb_unlocked) */
 extern const char gdb_chan_hlt[];
 
@@ -104,7 +103,6 @@ static bool spin_for_rx(void)
 }
 
 bool gdb_chan_nmi_mode(void) { return nmi_mode; }
-void gdb_chan_in_nmi(bool on) { in_nmi = on; }
 bool gdb_chan_rx_pending(void) { return port && rx_pending(); }
 bool gdb_chan_has_bytes(void)
 {
@@ -250,7 +248,7 @@ static int chan_getc(void *ctx, int64_t timeout_ns)
                 return -ETIMEDOUT;
             left = (int64_t)(deadline - now);
         }
-        if (left < 0 && nmi_mode && !in_nmi) {
+        if (left < 0 && nmi_mode) {
             if (spin_for_rx())
                 continue;
             control_to_nmi(true);

@@ -26,8 +26,6 @@ bool gdb_chan_nmi_mode(void);
 /* An NMI while the stub serves: a wake-up; returns it past a pending hlt. */
 struct trap_frame;
 void gdb_chan_nmi_wake(struct trap_frame *tf);
-/* Serving from inside an NMI (no NMI can wake a halt): spin instead. */
-void gdb_chan_in_nmi(bool on);
 /* gdb sent bytes (or left) and the stub has not read them yet. */
 bool gdb_chan_rx_pending(void);
 /* gdb sent bytes not read yet (a peer that came and went silently: no). */
