@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
 """bench/boot: how long an image takes from QEMU start to its first console
 line and to exit, next to the floor: an image that exits at its first
-instruction, booted with the same QEMU machine and devices.
+instruction, booted with the same QEMU machine and the same devices.
 
-usage: bench/boot/bench_boot.py [--runs N] [--app hello]
-Prints medians over N runs, the ratios, and the image's size.
+usage: bench/boot/bench_boot.py [--runs N] [--app hello] [--devices run,net]
+
+The devices are those `lucent run` attaches (tools/lucent, Run.qemu_cmd):
+- run: the virtio-serial controller with its four ports (lucent.trace,
+  lucent.metrics, lucent.gdb, lucent.test), as every `lucent run` has;
+- net: the same plus virtio-net on QEMU's user network with a forwarded
+  port, as `lucent run --net` has (and its listen-backlog shim);
+- bare: only the debug-exit devices, as this bench measured before.
+Floor and image get the same set in each boot pair, the sets alternate
+within each run, and the accelerator is the launcher's (printed). Prints
+per set the medians and ranges over N runs of the floor's exit, the
+image's first line and exit, and their ratios to the floor's exit.
 """
 import argparse
 import importlib.machinery
@@ -14,9 +24,13 @@ import os
 import statistics
 import subprocess
 import sys
+import time
+import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get('LUCENT_BUILD_ROOT', os.path.join(ROOT, 'build'))
+BUILD = os.path.abspath(os.environ.get('LUCENT_BUILD_ROOT', os.path.join(ROOT, 'build')))
+os.environ['LUCENT_BUILD_ROOT'] = BUILD
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 
 def load_launcher():
@@ -24,37 +38,78 @@ def load_launcher():
     spec = importlib.util.spec_from_loader('lucent_launcher', loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
+    # The launcher imports its helpers in main(), which a module load skips.
+    for helper in ('lucent_proc',):
+        if os.path.exists(os.path.join(ROOT, 'tools', helper + '.py')) and not hasattr(mod, helper):
+            setattr(mod, helper, importlib.import_module(helper))
     return mod
 
 
-def boot(L, image, args):
-    run = L.Run(image, args, timeout=30).start()
-    status = run.stream(out=io.BytesIO())
+def boot(L, image, devices):
+    """One boot of @image with the device set @devices, as `lucent run` makes it."""
+    import lucent_channels
+    import lucent_net
+    extra, run_dir = [], None
+    if devices in ('run', 'net'):
+        run_dir = lucent_channels.RunDir('bench-boot')
+        extra = lucent_channels.qemu_args(run_dir, tcg=not L.kvm_usable())
+    if devices == 'net':
+        a = types.SimpleNamespace(net=True, port=None, net_bind='127.0.0.1', quiet=True, kernel_opt=[])
+        extra += lucent_net.setup(a, False, lambda msg: None)[1]
+    try:
+        run = L.Run(image, [], timeout=30, run_dir=run_dir.path if run_dir else None, extra_qemu=extra).start()
+        status = run.stream(out=io.BytesIO())
+    finally:
+        if run_dir:
+            run_dir.close()
     return run.first_line, run.t_exit, status
+
+
+def ms(values):
+    return statistics.median(values) * 1000, min(values) * 1000, max(values) * 1000
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--runs', type=int, default=10)
     p.add_argument('--app', default='hello')
+    p.add_argument('--devices', default='run,net', help='comma-separated sets: bare, run, net (default run,net)')
     a = p.parse_args()
+    sets = a.devices.split(',')
+    if not sets or any(s not in ('bare', 'run', 'net') for s in sets):
+        sys.exit(f'bench_boot: --devices {a.devices}: use bare, run and/or net')
     L = load_launcher()
     image = os.path.join(BUILD, 'image', a.app)
     floor = os.path.join(BUILD, 'image', 'bench', 'floor')
     for f in (image, floor):
         if not os.path.isfile(f):
-            sys.exit(f'bench_boot: {f} not built (run tools/setup)')
+            sys.exit(f'bench_boot: {f} not built (ninja -C {os.path.dirname(os.path.dirname(f))})')
     accel = 'KVM' if L.kvm_usable() else 'TCG'
-    floor_exit, first, done = [], [], []
+    t = {s: {'floor': [], 'first': [], 'exit': []} for s in sets}
     for _ in range(a.runs):
-        _, t, _ = boot(L, floor, [])
-        floor_exit.append(t)
-        f, t, status = boot(L, image, [])
-        if status != 0:
-            sys.exit(f'bench_boot: {a.app} exited {status}')
-        first.append(f)
-        done.append(t)
-    fm, im, dm = (statistics.median(x) * 1000 for x in (floor_exit, first, done))
+        for s in sets:
+            _, te, _ = boot(L, floor, s)
+            t[s]['floor'].append(te)
+            f, te, status = boot(L, image, s)
+            if status != 0:
+                sys.exit(f'bench_boot: {a.app} exited {status} ({s} devices)')
+            if f is None:
+                sys.exit(f'bench_boot: {a.app} printed no line ({s} devices)')
+            t[s]['first'].append(f)
+            t[s]['exit'].append(te)
+    print(f'boot benchmark: {a.app} vs floor, QEMU -machine pc under {accel}, {a.runs} runs, '
+          f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, load {os.getloadavg()[0]:.2f} after')
+    names = {'bare': 'no devices but debug-exit', 'run': 'devices of `lucent run`',
+             'net': 'devices of `lucent run --net`'}
+    for s in sets:
+        fl, fi, ex = t[s]['floor'], t[s]['first'], t[s]['exit']
+        print(f'  {names[s]}: median (range) over {a.runs} runs')
+        print('    floor exit (exit at first instruction): {:7.1f} ms ({:.1f}-{:.1f})'.format(*ms(fl)))
+        for label, vals in (('first console line', fi), ('exit', ex)):
+            pair = [v / f for v, f in zip(vals, fl)]
+            print('    {:20} {:7.1f} ms ({:.1f}-{:.1f})'.format(f'{a.app} {label}', *ms(vals)) +
+                  f'   median / floor median {statistics.median(vals) / statistics.median(fl):.3f}, '
+                  f'per run {min(pair):.3f}-{max(pair):.3f}')
     size = subprocess.run(['size', '-A', image], capture_output=True, text=True).stdout
     sec = {}
     for line in size.splitlines():
@@ -64,10 +119,6 @@ def main():
     text = sec.get('.text', 0)
     data = sum(v for k, v in sec.items() if k in ('.rodata', '.data', '.init_array', '.fini_array', '.eh_frame'))
     bss = sec.get('.bss', 0)
-    print(f'boot benchmark: {a.app} vs floor, QEMU -machine pc under {accel}, median of {a.runs}')
-    print(f'  floor (exit at first instruction): {fm:7.1f} ms')
-    print(f'  {a.app}: first console line      {im:7.1f} ms   ratio {im / fm:.3f}')
-    print(f'  {a.app}: exit                    {dm:7.1f} ms   ratio {dm / fm:.3f}')
     print(f'  image size: text {text} B, data {data} B, bss {bss} B, file {os.path.getsize(image)} B')
 
 

@@ -70,6 +70,11 @@ def load_launcher():
     spec = importlib.util.spec_from_loader('lucent_launcher', loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
+    # The launcher imports its helpers in main(), which a module load skips.
+    for helper in ('lucent_proc',):
+        if os.path.exists(os.path.join(ROOT, 'tools', helper + '.py')) and not hasattr(mod, helper):
+            sys.path.insert(0, os.path.join(ROOT, 'tools'))
+            setattr(mod, helper, importlib.import_module(helper))
     return mod
 
 
