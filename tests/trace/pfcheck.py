@@ -1,33 +1,37 @@
-"""Helpers for the tracing tests: run ../shared/tools/validate-pftrace and
+"""Helpers for the tracing tests: validate a trace with tools/validate_trace.py
+(protoc against the official Perfetto schema, and Perfetto's trace_processor),
 return the rows of each SQL query, and build trace-demo's command lines."""
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, SHARED, skip  # noqa: E402
+from lulib import BUILD, BUILD_DIR, SRC, check  # noqa: E402,F401
 
-VALIDATOR = os.path.join(SHARED, 'tools', 'validate-pftrace')
+sys.path.insert(0, os.path.join(SRC, 'tools'))
+import validate_trace  # noqa: E402
 
 
 def need_validator():
-    if not os.path.isfile(VALIDATOR):
-        skip(f'{VALIDATOR} absent (../shared not present): cannot validate Perfetto traces')
+    """Fails (never skips) when the validator is not installed: tools/setup
+    installs it, so a test that writes a trace cannot pass unchecked."""
+    try:
+        validate_trace.check_installed()
+    except validate_trace.ValidatorMissing as e:
+        check(False, f'the trace validator is installed: {e}')
 
 
 def validate(path, *queries):
-    """Returns (ok, output, [rows per query])."""
-    r = subprocess.run([VALIDATOR, path] + list(queries), capture_output=True, text=True, timeout=300)
-    out = r.stdout + r.stderr
-    rows, lines = [], out.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith('SQL> ') and i + 1 < len(lines):
-            try:
-                rows.append(json.loads(lines[i + 1]))
-            except ValueError:
-                rows.append(None)
-    return r.returncode == 0, out, rows
+    """Returns (ok, output, [rows per query]); a query that failed gives None."""
+    try:
+        c = validate_trace.validate(path, queries)
+    except validate_trace.TraceInvalid as e:
+        return False, f'INVALID: {e}', []
+    out = (f'valid: packets {c["packets"]}, slices {c["slices"]}, threads {c["threads"]}, '
+           f'processes {c["processes"]}, tracks {c["tracks"]}, counter values {c["counters"]}')
+    rows = [None if isinstance(r, str) else r for r in c.get('queries', [])]
+    for sql, r in zip(queries, c.get('queries', [])):
+        out += f'\nSQL> {sql}\n{r}'
+    return True, out, rows
 
 
 def one(rows):
