@@ -162,6 +162,7 @@ def main():
         raise SystemExit(f'{IMAGE} not built (ninja -C {BUILD}/image gdb-demo)')
     kinds = ['lucent', 'qemu'] + (['uart'] if a.uart else [])
     runs = {k: [] for k in kinds}
+    print(f'load average before: {os.getloadavg()[0]:.2f}', flush=True)
     for r in range(a.rounds):
         # Alternate who goes first, so a drift in the host's load falls on both.
         for k in (kinds if r % 2 == 0 else kinds[::-1]):
@@ -182,7 +183,9 @@ def main():
         print(f'  {label:22} {o:11.3f}s {q:11.3f}s {o / q:7.2f}{extra}')
     to, tq = (median([sum(x.values()) for x in runs[k]]) for k in ('lucent', 'qemu'))
     print(f'  {"total":22} {to:11.3f}s {tq:11.3f}s {to / tq:7.2f}')
-    print(f'  per-round ratios: {" ".join(f"{x:.2f}" for x in ratios)} (median {median(ratios):.2f}; goal <= 1.0)')
+    print(f'  per-round ratios: {" ".join(f"{x:.2f}" for x in ratios)} (range {min(ratios):.2f}-{max(ratios):.2f}, '
+          f'median {median(ratios):.2f}; goal <= 1.0)')
+    print(f'  {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}, load average after {os.getloadavg()[0]:.2f}')
     return 0
 
 
