@@ -1,14 +1,27 @@
 """`lucent build`: build a user's own C sources into both a Linux executable
 and a bootable image, from any directory, with no edits in the Lucent tree.
 
+  lucent build [-I DIR] [-D X[=V]] [-U X] [-L DIR] [-l LIB] [-Wl,...]
+               [--cflags "..."] [--ldflags "..."] [-j N] FILE.c... -o NAME
+
 The recipe for each build (compiler flags, the platform's static libraries,
 link arguments) is written by meson into build/<host|image>/lucent-app.json,
-so this file never duplicates what the build system knows. Results go to
-~/.local/share/lucent/apps/NAME/{host,image}/NAME, where `lucent run NAME`
-finds them.
+so this file never duplicates what the build system knows. In particular the
+recipe lists every library an in-tree program links (platform, tracer,
+metrics exporter, and in the image the gdb stub), and they are linked whole:
+their tracepoints, metrics, monitor commands and constructors sit in linker
+sections or are never called by name, and a plain archive link would drop
+them (then `--gdb` finds no stub and `--metrics` no server).
+
+Results go to ~/.local/share/lucent/apps/NAME/{host,image}/NAME, where
+`lucent run NAME` finds them (`lucent run PATH` runs either file directly).
 """
+import argparse
+import concurrent.futures
 import json
 import os
+import shlex
+import struct
 import subprocess
 import sys
 import tempfile
@@ -18,11 +31,13 @@ class BuildError(Exception):
     pass
 
 
-def _run(cmd):
+def _run(cmd, show=True):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode:
         sys.stderr.write(r.stdout)
         raise BuildError(f'command failed: {" ".join(cmd[:3])} ...')
+    if r.stdout and show:
+        sys.stderr.write(r.stdout)  # compiler warnings reach the user, as from make
 
 
 def _recipe(build_root, build):
@@ -30,47 +45,179 @@ def _recipe(build_root, build):
     if not os.path.isfile(path):
         raise BuildError(f'{path} missing: run tools/setup first')
     # Make sure the platform libraries are built and current.
-    _run(['ninja', '-C', os.path.join(build_root, build)])
+    _run(['ninja', '-C', os.path.join(build_root, build)], show=False)
     with open(path) as f:
         return json.load(f)
 
 
-def _link(recipe, objs, out):
+class Flags:
+    """What the user passed beyond the sources, split the way a compiler
+    driver splits it: compile flags, link flags before the objects' libraries
+    (-L, -Wl,...), and the libraries themselves (-l), in order."""
+
+    def __init__(self, cflags=(), ldflags=(), libs=()):
+        self.cflags, self.ldflags, self.libs = list(cflags), list(ldflags), list(libs)
+
+    def libs_for(self, recipe):
+        # The image already links its C library, libm and threads (the
+        # platform's); a -lm meant for Linux must not pull the host's libm.a
+        # into the image, so the recipe names what the platform provides.
+        provided = set(recipe.get('provided_libs', []))
+        return [a for a in self.libs if not (a.startswith('-l') and a[2:] in provided)]
+
+
+def _link(recipe, objs, flags, out):
     libs = ['-Wl,--whole-archive'] + recipe['libs'] + ['-Wl,--no-whole-archive']
-    _run(['gcc', '-o', out] + objs + recipe['link_args'] + libs + recipe['lib_link_args'])
+    _run(['gcc', '-o', out] + flags.ldflags + objs + recipe['link_args'] + libs + flags.libs_for(recipe) +
+         recipe['lib_link_args'])
 
 
-def build_one(root, build_root, recipe, name, sources, cflags, outdir):
-    os.makedirs(outdir, exist_ok=True)
-    objs = []
-    with tempfile.TemporaryDirectory(prefix='lucent-build-') as tmp:
-        for i, src in enumerate(sources):
-            obj = os.path.join(tmp, f'{i}-{os.path.basename(src)}.o')
-            _run(['gcc', '-c', src, '-o', obj] + recipe['c_args'] + cflags)
-            objs.append(obj)
-        out = os.path.join(outdir, name)
-        if recipe['build'] == 'image':
-            # Same two links as meson's: addresses, then the symbol table.
-            pass1 = os.path.join(tmp, name + '.pass1')
-            _link(recipe, objs, pass1)
-            syms_s, syms_o = os.path.join(tmp, 'syms.S'), os.path.join(tmp, 'syms.o')
-            _run([sys.executable, os.path.join(root, 'tools', 'mksyms.py'), pass1, syms_s, name])
-            _run(['gcc', '-c', syms_s, '-o', syms_o])
-            _link(recipe, objs + [syms_o], out)
-        else:
-            _link(recipe, objs, out)
+def _compile_all(jobs, pool):
+    """Runs every compile command in @jobs on @pool; raises the first failure
+    after all have finished, so that every error is printed once."""
+    futures = [pool.submit(_run, cmd) for cmd in jobs]
+    errors = [f.exception() for f in futures if f.exception()]
+    if errors:
+        raise errors[0]
+
+
+def _objects(recipe, sources, flags, tmp):
+    """[(object, compile command)] for one build."""
+    out = []
+    for i, src in enumerate(sources):
+        obj = os.path.join(tmp, f'{recipe["build"]}-{i}-{os.path.basename(src)}.o')
+        out.append((obj, ['gcc', '-c', src, '-o', obj] + recipe['c_args'] + flags.cflags))
     return out
 
 
-def build_user_app(root, build_root, apps_dir, name, sources, cflags):
+def _link_build(root, recipe, name, objs, flags, outdir, tmp):
+    os.makedirs(outdir, exist_ok=True)
+    out = os.path.join(outdir, name)
+    if recipe['build'] == 'image':
+        # Same two links as meson's: addresses, then the symbol table.
+        pass1 = os.path.join(tmp, name + '.pass1')
+        _link(recipe, objs, flags, pass1)
+        syms_s, syms_o = os.path.join(tmp, 'syms.S'), os.path.join(tmp, 'syms.o')
+        _run([sys.executable, os.path.join(root, 'tools', 'mksyms.py'), pass1, syms_s, name])
+        _run(['gcc', '-c', syms_s, '-o', syms_o])
+        _link(recipe, objs + [syms_o], flags, out)
+    else:
+        _link(recipe, objs, flags, out)
+    return out
+
+
+def build_user_app(root, build_root, apps_dir, name, sources, flags, jobs=None):
     if not name or '/' in name or name.startswith('.'):
         raise BuildError(f'bad app name {name!r}')
     for s in sources:
         if not os.path.isfile(s):
             raise BuildError(f'no such source file: {s}')
-    outs = []
-    for build in ('host', 'image'):
-        recipe = _recipe(build_root, build)
-        outs.append(build_one(root, build_root, recipe, name, sources, cflags,
-                              os.path.join(apps_dir, name, build)))
-    return outs
+    recipes = [_recipe(build_root, build) for build in ('host', 'image')]
+    with tempfile.TemporaryDirectory(prefix='lucent-build-') as tmp, \
+            concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        # Every file of both builds compiles at once (as make -j would), then
+        # the two builds link side by side.
+        objs = {r['build']: _objects(r, sources, flags, tmp) for r in recipes}
+        _compile_all([cmd for r in recipes for _, cmd in objs[r['build']]], pool)
+        links = [pool.submit(_link_build, root, r, name, [o for o, _ in objs[r['build']]], flags,
+                             os.path.join(apps_dir, name, r['build']), tmp) for r in recipes]
+        return [f.result() for f in links]
+
+
+def parse_args(argv):
+    """Parses `lucent build`'s command line the way cc does: -I, -D, -U take
+    their value attached or as the next word; -l and -L likewise; -Wl,... and
+    -Xlinker X pass to the link; the rest are sources."""
+    p = argparse.ArgumentParser(prog='lucent build', description='Build C sources into both a Linux '
+                                'executable and a bootable image, from any directory. Compiler and '
+                                'linker flags pass to both builds.')
+    p.add_argument('sources', nargs='+', help='C sources')
+    p.add_argument('-o', dest='name', required=True, help='app name')
+    p.add_argument('-I', dest='cflags', action='append', type=lambda v: '-I' + v, metavar='DIR',
+                   help='add an include directory')
+    p.add_argument('-D', dest='cflags', action='append', type=lambda v: '-D' + v, metavar='NAME[=VALUE]',
+                   help='define a macro')
+    p.add_argument('-U', dest='cflags', action='append', type=lambda v: '-U' + v, metavar='NAME',
+                   help='undefine a macro')
+    p.add_argument('-L', dest='ldflags', action='append', type=lambda v: '-L' + v, metavar='DIR',
+                   help='add a library directory')
+    p.add_argument('-l', dest='libs', action='append', type=lambda v: '-l' + v, metavar='LIB',
+                   help='link with a library (the image already has libc, libm and threads)')
+    p.add_argument('--cflags', dest='cflags_str', default='', help='extra compiler flags, quoted')
+    p.add_argument('--ldflags', dest='ldflags_str', default='', help='extra link flags, quoted')
+    p.add_argument('-j', dest='jobs', type=int, default=None, help='parallel compiles (default: CPUs)')
+    # argparse would read -Wl,--foo as an unknown option: take the linker's
+    # own flags out first, in order.
+    rest, wl = [], []
+    it = iter(argv)
+    for a in it:
+        if a.startswith('-Wl,'):
+            wl.append(a)
+        elif a == '-Xlinker':
+            wl += ['-Xlinker', next(it, '')]
+        elif a == '-pthread':
+            wl.append(a)
+        else:
+            rest.append(a)
+    a = p.parse_args(rest)
+    cflags = (a.cflags or []) + shlex.split(a.cflags_str)
+    ldflags = (a.ldflags or []) + wl + shlex.split(a.ldflags_str)
+    return a, Flags(cflags, ldflags, a.libs or [])
+
+
+def main(root, build_root, apps_dir, argv):
+    a, flags = parse_args(argv)
+    for path in build_user_app(root, build_root, apps_dir, a.name, [os.path.abspath(s) for s in a.sources], flags,
+                               a.jobs):
+        print(path)
+    return 0
+
+
+# ---- `lucent run PATH`: what kind of program a file is ----------------------
+
+def _pvh_note(data, phoff, phentsize, phnum):
+    """True if a PT_NOTE segment holds XEN_ELFNOTE_PHYS32_ENTRY: the PVH entry
+    QEMU boots an image by (kernel/arch/x86_64/boot.S)."""
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from('<IIQQQQ', data, phoff + i * phentsize)
+        if p_type != 4:  # PT_NOTE
+            continue
+        off, end = p_offset, p_offset + p_filesz
+        while off + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from('<III', data, off)
+            name = data[off + 12:off + 12 + namesz].rstrip(b'\0')
+            if name == b'Xen' and ntype == 18:
+                return True
+            off += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return False
+
+
+def program_kind(path):
+    """'image' for a bootable Lucent image, 'host' for a Linux executable;
+    raises BuildError for anything else."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        raise BuildError(f'{path}: {e.strerror}')
+    if data[:5] != b'\x7fELF\x02':
+        raise BuildError(f'{path} is not a 64-bit ELF program')
+    try:
+        phoff, = struct.unpack_from('<Q', data, 32)
+        phentsize, phnum = struct.unpack_from('<HH', data, 54)
+        return 'image' if _pvh_note(data, phoff, phentsize, phnum) else 'host'
+    except struct.error:
+        raise BuildError(f'{path}: truncated or damaged ELF file')
+
+
+def resolve_path(arg, build):
+    """For `lucent run PATH`: @arg names a file (it has a '/'); returns its
+    absolute path if it is a program of @build's kind, else says why not."""
+    if not os.path.isfile(arg):
+        raise BuildError(f'{arg}: no such file')
+    kind = program_kind(arg)
+    if kind != build:
+        what = {'image': 'a Lucent image: run it without --host',
+                'host': 'a Linux executable (a hostbuild): run it with --host'}[kind]
+        raise BuildError(f'{arg} is {what}')
+    return os.path.abspath(arg)
