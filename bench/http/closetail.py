@@ -150,6 +150,20 @@ def main():
     if retried:
         print('  what the guest sent to the SYNs it did not accept: ' +
               (', '.join(f'{k} x{v}' for k, v in answers.items()) or 'nothing'))
+    # A guest that missed a receive notification sends nothing until the
+    # next frame arrives; a guest that dropped one SYN keeps serving the
+    # other connections. Silences in what the guest sends tell them apart.
+    frames = [(t, src == guest) for t, src, *_ in packets(pcap) if t >= up]
+    silences, last_out, came_in = [], None, 0
+    for t, out in frames:
+        if out:
+            if last_out is not None and t - last_out > 0.5:
+                silences.append((last_out - up, t - last_out, came_in))
+            last_out, came_in = t, 0
+        else:
+            came_in += 1
+    print(f'guest silences over 0.5 s while serving: {len(silences)}' +
+          ''.join(f'\n  at +{s0:.1f} s for {d * 1e3:.0f} ms, {n} frames in meanwhile' for s0, d, n in silences[:10]))
     print(f'capture: {pcap} ({os.path.getsize(pcap)} bytes); remove {tmp} when done')
 
 
