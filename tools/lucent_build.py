@@ -210,6 +210,33 @@ def program_kind(path):
         raise BuildError(f'{path}: truncated or damaged ELF file')
 
 
+def elf_defines(path, names):
+    """The subset of @names that the ELF file @path defines in its symbol
+    table (the image keeps it: mksyms and gdb read it)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        shoff, = struct.unpack_from('<Q', data, 40)
+        shentsize, shnum = struct.unpack_from('<HH', data, 58)
+        sections = [struct.unpack_from('<IIQQQQIIQQ', data, shoff + i * shentsize) for i in range(shnum)]
+        found = set()
+        for _, sh_type, _, _, off, size, link, _, _, entsize in sections:
+            if sh_type != 2 or not entsize:  # SHT_SYMTAB
+                continue
+            stroff = sections[link][4]
+            for i in range(size // entsize):
+                st_name, _, _, st_shndx = struct.unpack_from('<IBBH', data, off + i * entsize)
+                if st_shndx == 0:  # undefined
+                    continue
+                end = data.index(b'\0', stroff + st_name)
+                name = data[stroff + st_name:end].decode(errors='replace')
+                if name in names:
+                    found.add(name)
+        return found
+    except (struct.error, IndexError, ValueError):
+        raise BuildError(f'{path}: truncated or damaged ELF file')
+
+
 def resolve_path(arg, build):
     """For `lucent run PATH`: @arg names a file (it has a '/'); returns its
     absolute path if it is a program of @build's kind, else says why not."""

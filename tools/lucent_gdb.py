@@ -64,6 +64,18 @@ def setup(a, image, note):
         note(f'--gdb is for images: a hostbuild program is a Linux process, debug it with '
              f'gdb --args {image} {args}'.rstrip())
         return [], []
+    # An image linked without the stub (by hand, or by an older `lucent
+    # build`) would get an attach command that cannot work: gdb times out on
+    # qSupported. Say so instead.
+    import lucent_build
+    try:
+        has_stub = 'lu_gdb_dispatch' in lucent_build.elf_defines(image, {'lu_gdb_dispatch'})
+    except (lucent_build.BuildError, OSError):
+        has_stub = False
+    if not has_stub:
+        print(f'lucent: error: {image} has no gdb stub (lu_gdb_dispatch is not linked): build it with '
+              '`lucent build` or meson, which link the stub into every image', file=sys.stderr)
+        raise SystemExit(125)
     port = a.gdb or free_port()
     a.gdb_tcp_port = port
     modes = ['on']
