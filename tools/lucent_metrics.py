@@ -38,7 +38,8 @@ class Bridge:
         port_file = os.path.join(self.tmp, 'port')
         cmd = [bridge_path(build_root), '--port', str(port), '--bind', bind, '--timeout', str(timeout_ms),
                '--port-file', port_file, run_dir]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL if quiet else None)
+        from lucent_proc import spawn  # dies with the launcher, even on SIGKILL
+        self.proc = spawn(cmd, stdout=subprocess.DEVNULL if quiet else None)
         deadline = time.monotonic() + 10
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -51,13 +52,8 @@ class Bridge:
         self.url = f'http://{host}:{self.port}/metrics'
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        from lucent_proc import stop
+        stop(self.proc, grace=1.0)  # it stops on SIGTERM at once; a hung one is killed
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
