@@ -78,6 +78,10 @@ def main():
     sets = a.devices.split(',')
     if not sets or any(s not in ('bare', 'run', 'net') for s in sets):
         sys.exit(f'bench_boot: --devices {a.devices}: use bare, run and/or net')
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import need  # bench/need.py
+    need.command('bench/boot', os.environ.get('LUCENT_QEMU', 'qemu-system-x86_64'), 'qemu-system-x86')
+    need.command('bench/boot', 'size', 'binutils')
     L = load_launcher()
     image = os.path.join(BUILD, 'image', a.app)
     floor = os.path.join(BUILD, 'image', 'bench', 'floor')

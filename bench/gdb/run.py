@@ -158,6 +158,10 @@ def main():
     a = p.parse_args()
     if a.core:
         return core_counts()
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import need  # bench/need.py
+    need.command('bench/gdb', 'gdb', 'gdb')
+    need.command('bench/gdb', QEMU, 'qemu-system-x86')
     if not os.path.isfile(IMAGE):
         raise SystemExit(f'{IMAGE} not built (ninja -C {BUILD}/image gdb-demo)')
     kinds = ['lucent', 'qemu'] + (['uart'] if a.uart else [])
