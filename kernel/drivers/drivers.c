@@ -7,15 +7,19 @@
  * them.
  */
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/device_mb.h"
 #include "../arch/x86_64/irq.h"
 #include "../kernel.h"
 #include "../sched/sched.h"
 #include "pci.h"
+#include "virtio.h"
 
 void drivers_init(void)
 {
     uint64_t t0 = lu_plat_now_ns();
+    device_mb_init();
     int n = pci_init();
+    virtq_watch_start();
     klog_debug("drivers: %d pci functions, %lu us\n", n, (unsigned long)((lu_plat_now_ns() - t0) / 1000));
 }
 

@@ -82,6 +82,16 @@ struct virtq_used {
 };
 #define VIRTQ_USED_F_NO_NOTIFY 1
 
+/* The stall detector's view of one queue (virtq_watch.c owns it). */
+struct virtq_watch {
+    void (*handler)(void *); /* what the queue's interrupt runs, if the driver takes completions on it */
+    void *arg;
+    uint16_t used_seen, last_used_seen; /* the indices at the last look */
+    uint64_t still_since;               /* when they last moved (ns) */
+    bool logged;                        /* a stall of this queue was logged already */
+    uint64_t stalls_irq, stalls_notify; /* lucent_virtio_queue_stalls_total */
+};
+
 struct virtq {
     struct virtio_dev *dev;
     uint16_t index, size;
@@ -98,6 +108,7 @@ struct virtq {
     size_t npages;
     /* operations, for lucent_virtio_queue_operations_total (kernel/metrics.c) */
     uint64_t n_add, n_notify, n_used;
+    struct virtq_watch watch; /* virtq_watch.c's stall detector */
 };
 
 /* Every queue set up so far, for metrics; at most VIRTQ_REGISTRY_MAX. */
@@ -135,6 +146,19 @@ void *virtq_get(struct virtq *q, uint32_t *len);
 
 /* True when virtq_get would return a request. */
 bool virtq_pending(const struct virtq *q);
+
+/* The stall detector (virtq_watch.c). A queue whose driver takes
+ * completions when its interrupt fires names that interrupt's handler:
+ * completions left untaken for the stall time (virtio_stall_ms, 2000 by
+ * default) mean a lost interrupt, and the detector counts it, logs it once
+ * and runs the handler. Every queue is also checked for a lost notify:
+ * buffers the device has not taken while nothing moved get one probing
+ * notify, and progress right after it counts as a stall. */
+void virtq_watch_irq(struct virtq *q, void (*handler)(void *), void *arg);
+/* Sends the device a notify for queue @q now (the detector's probe). */
+void virtq_notify(struct virtq *q);
+/* Starts the detector's thread, after the drivers have set up their queues. */
+void virtq_watch_start(void);
 
 /* Waits until a request completes or lu_plat_now_ns() passes @deadline_ns
  * (UINT64_MAX: forever). Returns 0 or -ETIMEDOUT. */

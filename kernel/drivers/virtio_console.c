@@ -359,6 +359,8 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci)
         return rc;
     }
     vcon_queue_irq(d, &d->cin);
+    if (d->irq) /* the interrupt takes every control message (vcon_poll_control) */
+        virtq_watch_irq(&d->cin, vcon_irq, d);
     d->cin_mem = pages_alloc(CIN_BUFS * CIN_BUF_SIZE / PAGE_SIZE);
     d->cout_mem = pages_alloc(1);
     if (!d->cin_mem || !d->cout_mem) {

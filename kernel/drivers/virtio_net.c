@@ -268,6 +268,7 @@ static int vnet_probe(struct pci_dev *pci)
     }
     for (unsigned i = 0; i < dev.tx.size; i++)
         dev.tx_free[dev.tx_nfree++] = dev.tx_mem + i * BUF_SIZE;
+    virtq_watch_irq(&dev.rx, vnet_irq, NULL);
     virtio_pci_ready(&dev.v);
     for (unsigned i = 0; i < dev.rx.size; i++)
         rx_post(dev.rx_mem + i * BUF_SIZE);

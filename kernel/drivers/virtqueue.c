@@ -14,7 +14,9 @@
  * Not thread-safe: each queue has one owner (its driver), which serializes.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include "../arch/x86_64/device_mb.h"
 #include "../kernel.h"
 #include "virtio.h"
 
@@ -25,6 +27,25 @@
 #include <lucent/trace.h>
 LU_TRACEPOINT(virtq_kick, "virtio", INSTANT, (uint32_t, queue), (uint32_t, avail_idx), (bool, notify));
 LU_TRACEPOINT(virtq_used, "virtio", INSTANT, (uint32_t, queue), (uint32_t, id), (uint32_t, len));
+
+/* virtio_torture=NS: spin that long between publishing an index and
+ * reading the other side's, so that a device update lands in the window
+ * far more often than it would by chance; a lost wake-up then shows in
+ * seconds instead of one boot in several (tests/integration). */
+static uint64_t torture_ns;
+
+static void torture_delay(void)
+{
+    if (!torture_ns)
+        return;
+    uint64_t end = lu_plat_now_ns() + torture_ns;
+    while (lu_plat_now_ns() < end)
+        __asm__ volatile("pause");
+}
+
+/* virtio_drop_notify=N: skip every Nth notify the device asked for, the
+ * bug the stall detector exists to catch (its test injects it). */
+static unsigned drop_every, kicks_needed;
 
 static struct virtq *registry[VIRTQ_REGISTRY_MAX];
 static unsigned nregistered;
@@ -74,6 +95,10 @@ int virtq_setup(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t 
         q->desc[i].next = (uint16_t)(i + 1);
     q->num_free = n;
     q->event_idx = virtio_has(v, VIRTIO_F_EVENT_IDX);
+    const char *t = lu_plat_getopt("virtio_torture");
+    torture_ns = t ? strtoull(t, NULL, 10) : 0;
+    const char *d = lu_plat_getopt("virtio_drop_notify");
+    drop_every = d ? (unsigned)strtoul(d, NULL, 10) : 0;
     q->notify =
         virtio_pci_queue_enable(v, index, n, (uintptr_t)q->desc, (uintptr_t)q->avail, (uintptr_t)q->used);
     remember(q);
@@ -123,6 +148,12 @@ static bool crossed(uint16_t event, uint16_t new, uint16_t old)
     return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
+void virtq_notify(struct virtq *q)
+{
+    *q->notify = q->index;
+    q->n_notify++;
+}
+
 /*
  * Why EVENT_IDX: without it the device's only choice is "notify me or
  * not", and QEMU always says yes, so a receive buffer given back costs an
@@ -136,32 +167,43 @@ void virtq_kick(struct virtq *q)
 {
     /* Our idx store must be visible before we read the device's event
      * field or flag, or we could skip a notify the device needs: a
-     * store-load fence. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+     * store-load fence that the device emulator honours (device_mb.h). */
+    device_mb();
+    torture_delay();
     uint16_t new = q->avail->idx, old = q->kicked_idx;
     bool notify =
         q->event_idx ? crossed(*avail_event(q), new, old) : !(q->used->flags & VIRTQ_USED_F_NO_NOTIFY);
     q->kicked_idx = new;
+    if (notify && drop_every && ++kicks_needed % drop_every == 0)
+        notify = false;
     lu_trace_virtq_kick(q->index, new, notify);
-    if (notify) {
-        *q->notify = q->index;
-        q->n_notify++;
-    }
+    if (notify)
+        virtq_notify(q);
 }
 
 bool virtq_pending(const struct virtq *q) { return q->used->idx != q->last_used; }
 
-void *virtq_get(struct virtq *q, uint32_t *len)
+/* With VIRTIO_F_EVENT_IDX: asks for an interrupt at the next completion
+ * after those taken, then looks again. Either we see a completion the
+ * device made before it read our request, or the device sees the request
+ * and interrupts: both sides fence between their store and their load
+ * (the device in QEMU's virtio_should_notify, we in device_mb). Returns
+ * whether a completion is waiting. */
+static bool arm_and_recheck(struct virtq *q)
 {
     if (q->event_idx) {
-        /* Ask for an interrupt at the next completion after those taken,
-         * then look: either we see a completion the device made before
-         * reading this, or the device sees this and interrupts (both
-         * sides fence between their store and their load). */
         *used_event(q) = q->last_used;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        device_mb();
+        torture_delay();
     }
-    if (q->used->idx == q->last_used)
+    return virtq_pending(q);
+}
+
+void *virtq_get(struct virtq *q, uint32_t *len)
+{
+    /* Only an empty ring needs the interrupt armed (and the fence that
+     * costs): while completions are waiting, we take them. */
+    if (!virtq_pending(q) && !arm_and_recheck(q))
         return NULL;
     barrier(); /* read the element after the index that published it */
     volatile struct virtq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
@@ -189,7 +231,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 
 int virtq_wait(struct virtq *q, uint64_t deadline_ns)
 {
-    while (!virtq_pending(q)) {
+    while (!arm_and_recheck(q)) {
         if (lu_plat_now_ns() >= deadline_ns)
             return -ETIMEDOUT;
         kernel_wait_event(deadline_ns);

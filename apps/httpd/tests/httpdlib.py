@@ -25,10 +25,10 @@ def free_port():
 class Server:
     """`with Server(args) as s:` boots httpd and waits until it listens."""
 
-    def __init__(self, *app_args, mem=None, boot_timeout=60):
+    def __init__(self, *app_args, mem=None, boot_timeout=60, launcher_args=()):
         self.port = free_port()
         host = ['--host'] if BUILD == 'host' else []
-        extra = ['--mem', mem] if mem else []
+        extra = (['--mem', mem] if mem else []) + list(launcher_args)
         self.cmd = [sys.executable, LAUNCHER, 'run', *host, *extra, '--net', '--port', str(self.port),
                     'httpd', '--', *app_args]
         self.boot_timeout = boot_timeout
