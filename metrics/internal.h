@@ -56,16 +56,23 @@ struct lu_metrics_req {
  * reason in *why. */
 int lu_metrics_parse_request(const char *line, size_t len, struct lu_metrics_req *req, const char **why);
 
+/* SOH starts a session opener (protocol.c says why); a token is at most
+ * this long, so an opener always fits a request line. */
+#define LU_METRICS_SOH '\x01'
+#define LU_METRICS_TOKEN_MAX 32
+
 /* Per-connection state: the partial request line. */
 struct lu_metrics_conn {
     char line[LU_METRICS_REQ_MAX];
     size_t len;
     bool discarding; /* skipping the rest of an overlong line */
-    uint64_t requests, errors;
+    bool opening;    /* the line in progress followed an SOH */
+    uint64_t requests, errors, sessions;
 };
 /* Sends one reply: header then body. Returns 0 or -errno (the peer left). */
 typedef int (*lu_metrics_reply_fn)(void *ctx, const char *hdr, size_t hlen, const char *body, size_t blen);
-/* Feeds received bytes; answers each complete line through @reply. Returns
+/* Feeds received bytes; answers each complete line through @reply (a
+ * session ack is a reply with the ack as @hdr and an empty body). Returns
  * 0, or the first error @reply returned. */
 int lu_metrics_conn_feed(struct lu_metrics_conn *c, const char *data, size_t n, lu_metrics_reply_fn reply,
                          void *ctx);

@@ -1,8 +1,22 @@
 /*
  * The lucent.metrics framing (docs/metrics.md has the grammar):
  *
+ *   opener:   SOH "session" SP TOKEN LF      TOKEN: 1 to 32 of [0-9A-Za-z]
+ *   ack:      SOH "session" SP TOKEN LF      (the same bytes, sent back)
  *   request:  VERB [SEQ] LF           at most 128 bytes; CR before LF allowed
  *   reply:    ("ok" | "err") SP SEQ SP LENGTH LF BODY
+ *
+ * Sessions keep one host peer's bytes from reaching the next. The guest
+ * cannot see where a peer's bytes end: in the image, QEMU can hand over a
+ * half line, the close, the next connect and the next peer's bytes with no
+ * interrupt in between (kernel/drivers/virtio_console.c, vcon_rx_boundary).
+ * So a peer says where it begins: SOH (0x01, never part of a request)
+ * drops whatever line is in progress, however it got there, and nothing
+ * before it is answered afterwards. The ack tells the peer where its own
+ * replies begin: anything it reads before that belongs to an earlier peer
+ * (a late reply), and it discards it. The bridge opens every connection
+ * with a fresh random token. Lines without an opener are still served, for
+ * a person at socat; only a peer that opens a session gets the guarantee.
  *
  * This file is the part that faces the host's bytes, so it trusts nothing:
  * any byte sequence gets, line by line, either an answer or an error reply,
@@ -88,6 +102,31 @@ static int send_error(struct lu_metrics_conn *c, lu_metrics_reply_fn reply, void
     return reply_send(reply, ctx, false, seq, body, n);
 }
 
+static bool is_token_char(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* The line after SOH: "session TOKEN" is acknowledged with the same bytes;
+ * anything else is an error, and the line state is clean either way. */
+static int open_session(struct lu_metrics_conn *c, const char *line, size_t len, lu_metrics_reply_fn reply,
+                        void *ctx)
+{
+    static const char word[] = "session ";
+    size_t w = sizeof word - 1;
+    c->requests++;
+    if (len && line[len - 1] == '\r')
+        len--;
+    bool ok = len > w && len - w <= LU_METRICS_TOKEN_MAX && memcmp(line, word, w) == 0;
+    for (size_t i = w; ok && i < len; i++)
+        ok = is_token_char(line[i]);
+    if (!ok)
+        return send_error(c, reply, ctx, 0, "bad session opener");
+    char ack[1 + sizeof word + LU_METRICS_TOKEN_MAX + 1];
+    ack[0] = LU_METRICS_SOH;
+    memcpy(ack + 1, line, len);
+    ack[1 + len] = '\n';
+    c->sessions++;
+    return reply(ctx, ack, len + 2, "", 0);
+}
+
 /* Answers one complete line. */
 static int answer(struct lu_metrics_conn *c, const char *line, size_t len, lu_metrics_reply_fn reply,
                   void *ctx)
@@ -120,14 +159,23 @@ int lu_metrics_conn_feed(struct lu_metrics_conn *c, const char *data, size_t n, 
 {
     for (size_t i = 0; i < n; i++) {
         char ch = data[i];
+        if (ch == LU_METRICS_SOH) {
+            /* A peer begins here: what came before is not its own. */
+            c->len = 0;
+            c->discarding = false;
+            c->opening = true;
+            continue;
+        }
         if (c->discarding) {
             if (ch == '\n')
                 c->discarding = false;
             continue;
         }
         if (ch == '\n') {
-            int r = answer(c, c->line, c->len, reply, ctx);
+            int r = c->opening ? open_session(c, c->line, c->len, reply, ctx)
+                               : answer(c, c->line, c->len, reply, ctx);
             c->len = 0;
+            c->opening = false;
             if (r)
                 return r;
             continue;
@@ -136,6 +184,7 @@ int lu_metrics_conn_feed(struct lu_metrics_conn *c, const char *data, size_t n, 
             /* Too long to be a request: say so once, skip to the next LF. */
             c->len = 0;
             c->discarding = true;
+            c->opening = false;
             c->requests++;
             int r = send_error(c, reply, ctx, 0, "request too long");
             if (r)
@@ -151,4 +200,5 @@ void lu_metrics_conn_reset(struct lu_metrics_conn *c)
 {
     c->len = 0;
     c->discarding = false;
+    c->opening = false;
 }

@@ -1,7 +1,9 @@
 /*
  * The lucent.metrics server: one thread that reads requests from the
  * channel and writes replies, forever. A peer that leaves, or sends
- * garbage, costs it nothing but an error reply; the next peer starts clean.
+ * garbage, costs it nothing but an error reply; the next peer starts clean
+ * when it opens a session (protocol.c), which the bridge always does, even
+ * where the channel cannot tell the server that the last peer left.
  *
  * Threads come from pthreads. The image has none until its scheduler lands
  * (issue B), so pthread_create is a weak reference: where it is absent the
@@ -46,7 +48,8 @@ static int write_all(const struct lu_metrics_io *io, const char *p, size_t n)
 static int reply(void *arg, const char *hdr, size_t hlen, const char *body, size_t blen)
 {
     struct serve_ctx *s = arg;
-    lu_counter_inc(lu_counter_vec_at(&requests, LU_VALUES(hdr[0] == 'o' ? "ok" : "error")));
+    /* "ok ...", "err ..." or a session ack (SOH ...), which is an ok */
+    lu_counter_inc(lu_counter_vec_at(&requests, LU_VALUES(hdr[0] == 'e' ? "error" : "ok")));
     int r = write_all(s->io, hdr, hlen);
     return r ? r : write_all(s->io, body, blen);
 }

@@ -8,8 +8,10 @@
  * the rest is what "the guest" sends. It is written into one end of a
  * socketpair whose writing side is then shut, so every scrape ends at once
  * (a reply, a protocol error, or EOF) and never waits on the timeout.
+ * The connection's session token is FUZZ_TOKEN (the seeds hold its ack).
  * Checks: no crash or sanitizer report, and a successful scrape returns a
- * body that is a byte-exact slice of the input.
+ * body that is a byte-exact slice of the input after the first ack of the
+ * token: nothing sent before the ack (an earlier peer's) is ever taken.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -18,6 +20,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "guest.h"
+
+#define FUZZ_TOKEN "f00dcafe"
+static const char ack[] = "\x01session " FUZZ_TOKEN "\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -40,13 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct guest g;
     guest_init(&g, "/nonexistent");
-    g.fd = sv[0];        /* already "connected" */
+    g.fd = sv[0]; /* already "connected" */
+    memcpy(g.token, FUZZ_TOKEN, sizeof FUZZ_TOKEN);
     g.seq = data[0] % 5; /* the scrape asks with seq + 1: small, so replies can match */
     char *body = NULL;
     size_t len = 0;
     enum guest_error e = guest_scrape(&g, data[0] & 0x80, 2000, &body, &len);
     if (e == GUEST_OK) {
-        if (!body || body[len] != '\0' || !memmem(data + 1, size - 1, body, len))
+        const uint8_t *a = memmem(data + 1, size - 1, ack, sizeof ack - 1);
+        if (!a)
+            abort(); /* a body without our ack */
+        const uint8_t *after = a + sizeof ack - 1, *end = data + size;
+        if (!body || body[len] != '\0' || !memmem(after, (size_t)(end - after), body, len))
             abort();
         free(body);
     } else if (e == GUEST_TIMEOUT || !guest_error_name(e)) {

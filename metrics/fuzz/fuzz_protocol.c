@@ -9,6 +9,10 @@
  *  - every reply is "ok SEQ LEN\n" or "err 0 LEN\n" followed by exactly
  *    LEN body bytes (the bridge trusts LEN);
  *  - one reply per complete line and one per overlong line, no more;
+ *  - a session ack is SOH "session" SP TOKEN LF, with a token as the
+ *    grammar allows;
+ *  - whatever came before, a session opener gets its ack and the request
+ *    after it its own answer: no byte of an earlier peer reaches them;
  *  - the connection's state stays within one line;
  *  - lu_metrics_parse_request agrees with a reference reading of the
  *    grammar in docs/metrics.md on every line.
@@ -35,12 +39,36 @@ LU_COUNTER_VEC(fz_vec, "fuzz_vec_total", "A vec.", 2, LU_LABEL_NAMES("k"));
 
 struct seen {
     size_t replies;
+    char last[64]; /* the latest reply, when it is this short */
+    size_t last_len;
 };
+
+static void check_ack(const char *hdr, size_t hlen, size_t blen)
+{
+    static const char word[] = "\x01session ";
+    size_t w = sizeof word - 1;
+    if (blen || hlen < w + 2 || hlen > w + LU_METRICS_TOKEN_MAX + 1 || memcmp(hdr, word, w) != 0 ||
+        hdr[hlen - 1] != '\n')
+        FAIL("bad session ack (%zu bytes)", hlen);
+    for (size_t i = w; i < hlen - 1; i++)
+        if (!strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", hdr[i]) || !hdr[i])
+            FAIL("bad byte 0x%02x in a session token", (unsigned char)hdr[i]);
+}
 
 static int check_reply(void *ctx, const char *hdr, size_t hlen, const char *body, size_t blen)
 {
     struct seen *s = ctx;
     s->replies++;
+    s->last_len = 0;
+    if (hlen + blen <= sizeof s->last) {
+        memcpy(s->last, hdr, hlen);
+        memcpy(s->last + hlen, body, blen);
+        s->last_len = hlen + blen;
+    }
+    if (hlen && hdr[0] == LU_METRICS_SOH) {
+        check_ack(hdr, hlen, blen);
+        return 0;
+    }
     if (hlen < 7 || hlen > 47 || hdr[hlen - 1] != '\n')
         FAIL("bad header length %zu", hlen);
     bool ok = memcmp(hdr, "ok ", 3) == 0;
@@ -154,6 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (data[i] == '\n') {
             lfs++;
             run = 0;
+        } else if (data[i] == LU_METRICS_SOH) {
+            run = 0; /* a new line starts after it */
         } else if (++run == LU_METRICS_REQ_MAX - 1) {
             overlong++;
             run = 0;
@@ -183,5 +213,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (conn.requests != s.replies)
         FAIL("conn counted %llu requests, %zu replies went out", (unsigned long long)conn.requests,
              s.replies);
+
+    /* The next peer opens a session: whatever the input left behind (a half
+     * line, an overlong one, a half opener), it gets exactly its ack, then
+     * exactly the answer to its own request. */
+    static const char opener[] = "\x01session nExt9\n", ping[] = "ping 4242\n", pong[] = "ok 4242 5\npong\n";
+    size_t before = s.replies;
+    if (lu_metrics_conn_feed(&conn, opener, sizeof opener - 1, check_reply, &s))
+        FAIL("feed failed while every reply succeeded");
+    if (s.replies != before + 1 || s.last_len != sizeof opener - 1 || memcmp(s.last, opener, s.last_len))
+        FAIL("the opener after the input got %zu replies, not its ack", s.replies - before);
+    if (lu_metrics_conn_feed(&conn, ping, sizeof ping - 1, check_reply, &s))
+        FAIL("feed failed while every reply succeeded");
+    if (s.replies != before + 2 || s.last_len != sizeof pong - 1 || memcmp(s.last, pong, s.last_len))
+        FAIL("the request after the opener was not answered on its own");
     return 0;
 }

@@ -17,18 +17,28 @@ import fuzzlib  # noqa: E402  (tests/fuzzlib.py: the shared runner)
 def protocol_seeds():
     lines = [b'metrics\n', b'metrics 1\n', b'openmetrics 4294967295\n', b'ping 7\r\n', b'ping\n',
              b'metrics 4294967296\n', b'metrics 12a\n', b'\x00\xff garbage\n', b'A' * 300 + b'\nping 1\n',
-             b'metrics 1\nping 2\nopenmetrics 3\n', b'half a requ']
+             b'metrics 1\nping 2\nopenmetrics 3\n', b'half a requ',
+             # sessions (metrics/protocol.c): an opener, one after a peer's
+             # half line, one inside an overlong line, bad ones
+             b'\x01session a1\nping 1\n', b'metrics 3\nhalf\x01session Zz09\r\nmetrics 4\n',
+             b'B' * 200 + b'\x01session 0123456789abcdef0123456789abcdef\nping 2\n',
+             b'\x01session\n\x01session a b\n\x01ping 1\n\x01\x01session x\n']
     return [bytes([i * 37 & 0xff]) + s for i, s in enumerate(lines)]
 
 
 def bridge_seeds():
+    # Every reply of ours follows the ack of the harness's token
+    # (fuzz_bridge_reply.c FUZZ_TOKEN); bytes before it are an earlier peer's.
     body = b'# HELP a A.\n# TYPE a counter\na_total 1\n'
     hdr = lambda st, seq, n: b'%s %d %d\n' % (st, seq, n)  # noqa: E731
-    return [b'\x00' + hdr(b'ok', 1, len(body)) + body,
-            b'\x81' + hdr(b'ok', 1, 3) + b'old' + hdr(b'ok', 2, len(body)) + body,  # a stale reply first
-            b'\x00' + hdr(b'err', 1, 4) + b'bad\n', b'\x00' + hdr(b'err', 0, 16) + b'unknown request\n',
-            b'\x02' + hdr(b'ok', 3, 10) + b'short', b'\x00ok 1 99999999999\n', b'\x00' + b'x' * 50,
-            b'\x03ok 4 0\n', b'\x00ok  1 2\nab']
+    ack = b'\x01session f00dcafe\n'
+    return [b'\x00' + ack + hdr(b'ok', 1, len(body)) + body,
+            b'\x81' + hdr(b'ok', 1, 3) + b'old' + ack + hdr(b'ok', 2, len(body)) + body,  # a late reply first
+            b'\x00' + hdr(b'ok', 1, len(body)) + body[:20] + b'\x01session f00d' + ack + hdr(b'ok', 1, 3) + b'ab\n',
+            b'\x00' + hdr(b'ok', 1, len(body)) + body,  # no ack: never taken
+            b'\x00' + ack + hdr(b'err', 1, 4) + b'bad\n', b'\x00' + ack + hdr(b'err', 0, 16) + b'unknown request\n',
+            b'\x02' + ack + hdr(b'ok', 3, 10) + b'short', b'\x00' + ack + b'ok 1 99999999999\n',
+            b'\x00' + b'x' * 50 + ack[:-1], b'\x03' + ack + b'ok 4 0\n', b'\x00' + ack + b'ok  1 2\nab']
 
 
 def main():

@@ -54,7 +54,7 @@ LU_TEST(protocol_answers_garbage_with_errors)
     static struct capture c;
     struct lu_metrics_conn conn = {0};
     memset(&c, 0, sizeof c);
-    const char in[] = "hello\n\x01\xff\n  \nping 7\r\n";
+    const char in[] = "hello\n\x02\xff\n  \nping 7\r\n";
     LU_CHECK_EQ(lu_metrics_conn_feed(&conn, in, sizeof in - 1, capture_reply, &c), 0);
     LU_CHECK_EQ(c.replies, 4);
     LU_CHECK(strcmp(c.out, "err 0 16\nunknown request\n"
@@ -132,4 +132,56 @@ LU_TEST(serve_loop_survives_peers_leaving)
     LU_CHECK_EQ(lu_metrics_serve(&io), -EIO);
     /* "pi" from the first peer is forgotten, so "ng 2" is garbage */
     LU_CHECK(strcmp(s.cap.out, "ok 1 5\npong\nerr 0 16\nunknown request\nok 3 5\npong\n") == 0);
+}
+
+/* The image's case: the first peer leaves mid-line and the channel says
+ * nothing; the next peer's session opener is all that marks the change. */
+LU_TEST(session_opener_drops_the_last_peers_half_line)
+{
+    static struct script s = {.chunks = {"ping 1\nmetrics 9", "\x01session Ab09\nping 2\n", NULL}};
+    struct lu_metrics_io io = {script_read, script_write, &s};
+    LU_CHECK_EQ(lu_metrics_serve(&io), -EIO);
+    LU_CHECK(strcmp(s.cap.out, "ok 1 5\npong\n\x01session Ab09\nok 2 5\npong\n") == 0);
+}
+
+LU_TEST(session_opener_ends_an_overlong_line_and_opens)
+{
+    static struct capture c;
+    struct lu_metrics_conn conn = {0};
+    memset(&c, 0, sizeof c);
+    char junk[300];
+    memset(junk, 'x', sizeof junk);
+    LU_CHECK_EQ(lu_metrics_conn_feed(&conn, junk, sizeof junk, capture_reply, &c), 0);
+    /* an SOH in the middle of an opener starts over, too */
+    const char in[] = "\x01sess\x01session Z\r\nping 3\n";
+    LU_CHECK_EQ(lu_metrics_conn_feed(&conn, in, sizeof in - 1, capture_reply, &c), 0);
+    LU_CHECK(strcmp(c.out, "err 0 17\nrequest too long\n\x01session Z\nok 3 5\npong\n") == 0);
+    LU_CHECK_EQ(conn.sessions, 1);
+}
+
+LU_TEST(session_bad_openers_get_an_error_and_a_clean_line)
+{
+    const char *bad[] = {"\x01session\n",
+                         "\x01session \n",
+                         "\x01session a b\n",
+                         "\x01session a-b\n",
+                         "\x01SESSION ab\n",
+                         "\x01ping 1\n",
+                         "\x01session 0123456789abcdef0123456789abcdefX\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        static struct capture c;
+        struct lu_metrics_conn conn = {0};
+        memset(&c, 0, sizeof c);
+        LU_CHECK_EQ(lu_metrics_conn_feed(&conn, bad[i], strlen(bad[i]), capture_reply, &c), 0);
+        LU_CHECK_EQ(lu_metrics_conn_feed(&conn, "ping 4\n", 7, capture_reply, &c), 0);
+        LU_CHECK(strcmp(c.out, "err 0 19\nbad session opener\nok 4 5\npong\n") == 0);
+        LU_CHECK_EQ(conn.sessions, 0);
+    }
+    /* the longest token there is still fits */
+    static struct capture c;
+    struct lu_metrics_conn conn = {0};
+    memset(&c, 0, sizeof c);
+    const char in[] = "\x01session 0123456789abcdef0123456789abcdef\n";
+    LU_CHECK_EQ(lu_metrics_conn_feed(&conn, in, sizeof in - 1, capture_reply, &c), 0);
+    LU_CHECK(strcmp(c.out, in) == 0);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -36,6 +37,21 @@ static void drop(struct guest *g)
     g->len = g->off = 0;
 }
 
+/* A token nobody else can guess, so no other peer's bytes can pass for our
+ * ack. getrandom only fails before the kernel's pool is ready, at boot;
+ * then the clock and the pid still make it unique to this connection. */
+static void new_token(struct guest *g)
+{
+    uint64_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40);
+    }
+    snprintf(g->token, sizeof g->token, "%016llx", (unsigned long long)r);
+    g->acked = false;
+}
+
 static enum guest_error connect_guest(struct guest *g)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -49,6 +65,7 @@ static enum guest_error connect_guest(struct guest *g)
         drop(g);
         return GUEST_CONNECT;
     }
+    new_token(g);
     return GUEST_OK;
 }
 
@@ -110,6 +127,31 @@ static enum guest_error fill(struct guest *g, size_t need, int64_t deadline)
     return GUEST_OK;
 }
 
+/* Skips to just past the guest's ack of our token, SOH "session" SP TOKEN
+ * LF: the bytes before it are an earlier peer's. They are dropped as they
+ * come, keeping only a tail that could be the start of the ack. */
+static enum guest_error await_ack(struct guest *g, int64_t deadline)
+{
+    char ack[48];
+    size_t alen = (size_t)snprintf(ack, sizeof ack, "\x01session %s\n", g->token);
+    for (;;) {
+        size_t have = g->len - g->off;
+        char *at = have ? memmem(g->buf + g->off, have, ack, alen) : NULL; /* buf is NULL at first */
+        if (at) {
+            g->off = (size_t)(at - g->buf) + alen;
+            g->acked = true;
+            return GUEST_OK;
+        }
+        if (have >= alen)
+            g->off = g->len - (alen - 1);
+        if (g->len - g->off > MAX_BODY) /* cannot happen: the tail is short */
+            return GUEST_PROTOCOL;
+        enum guest_error e = fill(g, g->len - g->off + 1, deadline);
+        if (e)
+            return e;
+    }
+}
+
 /* Reads a reply header "ok|err SEQ LEN\n". */
 static enum guest_error read_header(struct guest *g, bool *ok, uint32_t *seq, size_t *blen, int64_t deadline)
 {
@@ -148,10 +190,16 @@ static enum guest_error scrape(struct guest *g, bool om, int64_t deadline, char 
     }
     if (++g->seq == 0) /* 0 is what the guest puts on replies to garbage */
         g->seq = 1;
-    char req[48];
-    int n = snprintf(req, sizeof req, "%s %u\n", om ? "openmetrics" : "metrics", g->seq);
+    /* the opener and the request in one write: the guest answers both */
+    char req[96];
+    int n = 0;
+    if (!g->acked)
+        n = snprintf(req, sizeof req, "\x01session %s\n", g->token);
+    n += snprintf(req + n, sizeof req - (size_t)n, "%s %u\n", om ? "openmetrics" : "metrics", g->seq);
     enum guest_error e = send_all(g, req, (size_t)n, deadline);
     if (e)
+        return e;
+    if (!g->acked && (e = await_ack(g, deadline)))
         return e;
     for (;;) {
         bool ok;
@@ -161,11 +209,8 @@ static enum guest_error scrape(struct guest *g, bool om, int64_t deadline, char 
             return e;
         char *b = g->buf + g->off;
         g->off += blen;
-        if (seq != g->seq) {
-            if (seq == 0 || seq > g->seq)
-                return GUEST_PROTOCOL;
-            continue; /* the late answer to a scrape that timed out */
-        }
+        if (seq != g->seq) /* after our ack only our replies come */
+            return GUEST_PROTOCOL;
         if (!ok)
             return GUEST_ERROR_REPLY;
         *body = malloc(blen + 1);

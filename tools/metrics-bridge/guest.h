@@ -2,11 +2,12 @@
  * guest.h: the bridge's client side of the lucent.metrics channel.
  *
  * One connection to <run dir>/lucent.metrics.sock per scrape, so other
- * host tools can use the channel between scrapes. Replies carry the
- * request's sequence number and stale ones are skipped: a guest that was
- * paused may answer a timed-out scrape late, and under QEMU that answer can
- * reach the next connection. Not thread-safe: the caller serializes
- * scrapes.
+ * host tools can use the channel between scrapes. Each connection opens a
+ * session with a fresh random token (metrics/protocol.c): the guest drops
+ * whatever an earlier peer left half sent, and everything read before the
+ * guest's ack of our token is an earlier peer's (a late answer to a scrape
+ * that timed out, the rest of a reply to a peer that left) and skipped.
+ * Not thread-safe: the caller serializes scrapes.
  */
 #ifndef LU_BRIDGE_GUEST_H
 #define LU_BRIDGE_GUEST_H
@@ -17,6 +18,8 @@
 struct guest {
     char path[108];
     int fd;
+    bool acked;     /* the guest acknowledged this connection's token */
+    char token[17]; /* 16 hex digits, fresh per connection */
     uint32_t seq;
     char *buf; /* bytes received and not yet consumed: buf[off, len) */
     size_t len, off, cap;
