@@ -63,7 +63,8 @@ class Flags:
         # platform's); a -lm meant for Linux must not pull the host's libm.a
         # into the image, so the recipe names what the platform provides.
         provided = set(recipe.get('provided_libs', []))
-        return [a for a in self.libs if not (a.startswith('-l') and a[2:] in provided)]
+        return [a for a in self.libs
+                if not ((a.startswith('-l') and a[2:] in provided) or (a == '-pthread' and 'pthread' in provided))]
 
 
 def _link(recipe, objs, flags, out):
@@ -147,22 +148,24 @@ def parse_args(argv):
     p.add_argument('--ldflags', dest='ldflags_str', default='', help='extra link flags, quoted')
     p.add_argument('-j', dest='jobs', type=int, default=None, help='parallel compiles (default: CPUs)')
     # argparse would read -Wl,--foo as an unknown option: take the linker's
-    # own flags out first, in order.
-    rest, wl = [], []
+    # own flags out first, in order, and -pthread (a link flag here).
+    rest, wl, libs = [], [], []
     it = iter(argv)
     for a in it:
         if a.startswith('-Wl,'):
             wl.append(a)
         elif a == '-Xlinker':
             wl += ['-Xlinker', next(it, '')]
+        elif a in ('--cflags', '--ldflags'):
+            rest.append(f'{a}={next(it, "")}')  # argparse would refuse a value that starts with '-'
         elif a == '-pthread':
-            wl.append(a)
+            libs.append(a)  # a library, for the image's purposes: it has threads
         else:
             rest.append(a)
-    a = p.parse_args(rest)
+    a = p.parse_intermixed_args(rest)  # sources may come between the options, as with cc
     cflags = (a.cflags or []) + shlex.split(a.cflags_str)
     ldflags = (a.ldflags or []) + wl + shlex.split(a.ldflags_str)
-    return a, Flags(cflags, ldflags, a.libs or [])
+    return a, Flags(cflags, ldflags, libs + (a.libs or []))
 
 
 def main(root, build_root, apps_dir, argv):

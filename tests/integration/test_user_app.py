@@ -13,22 +13,24 @@ with tempfile.TemporaryDirectory() as d:
     os.environ['XDG_DATA_HOME'] = d  # keep test apps out of the user's data dir
     src = os.path.join(d, 'cube.c')
     # cbrt of a run-time value: libm, with no -lm on the command line (a
-    # Linux program's recipe links it, the image has newlib's).
+    # Linux program's recipe links it, the image has newlib's). EXTRA comes
+    # from --cflags.
     with open(src, 'w') as f:
         f.write('#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n'
+                '#ifndef EXTRA\n#define EXTRA 0\n#endif\n'
                 'static int cube(int x) { return x * x * x; }\n'
                 'int main(int argc, char **argv) { int n = argc > 1 ? atoi(argv[1]) : 2;\n'
-                '  printf("cube(%d) = %d, cbrt %.4f\\n", n, cube(n), cbrt((double)n)); return n; }\n')
-    r = lucent('build', 'cube.c', '-o', 'usercube', cwd=d, timeout=300)
+                '  printf("cube(%d) = %d, cbrt %.4f\\n", n, cube(n), cbrt((double)n)); return n + EXTRA; }\n')
+    r = lucent('build', 'cube.c', '-o', 'usercube', '--cflags', '-DEXTRA=1 -Wall', cwd=d, timeout=300)
     print(r.stdout, r.stderr)
     check(r.returncode == 0, 'lucent build succeeds from an outside directory')
     host = ['--host'] if BUILD == 'host' else []
     r = lucent('run', *host, 'usercube', '--', '3', cwd=d)
     print(r.stdout, r.stderr)
-    check(r.returncode == 3 and r.stdout.strip() == 'cube(3) = 27, cbrt 1.4422', f'{BUILD}: the user app runs')
+    check(r.returncode == 4 and r.stdout.strip() == 'cube(3) = 27, cbrt 1.4422', f'{BUILD}: the user app runs')
     path = os.path.join(d, 'lucent', 'apps', 'usercube', BUILD, 'usercube')
     r = lucent('run', *host, os.path.relpath(path, d), '--', '2', cwd=d)
-    check(r.returncode == 2 and r.stdout.strip() == 'cube(2) = 8, cbrt 1.2599', f'{BUILD}: lucent run PATH runs it')
+    check(r.returncode == 3 and r.stdout.strip() == 'cube(2) = 8, cbrt 1.2599', f'{BUILD}: lucent run PATH runs it')
 
     # Bad input: clear errors, never a traceback.
     r = lucent('build', 'missing.c', '-o', 'x', cwd=d)
