@@ -131,7 +131,8 @@ def parse_args(argv):
     -Xlinker X pass to the link; the rest are sources."""
     p = argparse.ArgumentParser(prog='lucent build', description='Build C sources into both a Linux '
                                 'executable and a bootable image, from any directory. Compiler and '
-                                'linker flags pass to both builds.')
+                                'linker flags pass to both builds.',
+                                epilog='Also, as cc takes them: -Wl,FLAGS, -Xlinker FLAG and -pthread (link flags).')
     p.add_argument('sources', nargs='+', help='C sources')
     p.add_argument('-o', dest='name', required=True, help='app name')
     p.add_argument('-I', dest='cflags', action='append', type=lambda v: '-I' + v, metavar='DIR',
@@ -144,8 +145,8 @@ def parse_args(argv):
                    help='add a library directory')
     p.add_argument('-l', dest='libs', action='append', type=lambda v: '-l' + v, metavar='LIB',
                    help='link with a library (the image already has libc, libm and threads)')
-    p.add_argument('--cflags', dest='cflags_str', default='', help='extra compiler flags, quoted')
-    p.add_argument('--ldflags', dest='ldflags_str', default='', help='extra link flags, quoted')
+    p.add_argument('--cflags', dest='cflags_str', default='', metavar='FLAGS', help='extra compiler flags, quoted')
+    p.add_argument('--ldflags', dest='ldflags_str', default='', metavar='FLAGS', help='extra link flags, quoted')
     p.add_argument('-j', dest='jobs', type=int, default=None, help='parallel compiles (default: CPUs)')
     # argparse would read -Wl,--foo as an unknown option: take the linker's
     # own flags out first, in order, and -pthread (a link flag here).
