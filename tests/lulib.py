@@ -2,8 +2,13 @@
 
 Tests run under `meson test` with LUCENT_BUILD ('host' or 'image') and
 LUCENT_BUILD_DIR set; they drive the real launcher, as a user would.
-Exit 77 means skipped (meson's convention), with the reason printed.
+Exit 77 means skipped (meson's convention), with the reason printed. A test
+skips only where this machine cannot have what it needs (not root, no kernel
+BTF, no /dev/kvm) or where it applies only to the other build; anything that
+tools/setup installs or the build makes, and any part of Lucent that does not
+work, is a failure (fail()), so that a green run means the product works.
 """
+import json
 import os
 import subprocess
 import sys
@@ -33,9 +38,24 @@ def run_app(app, *args, timeout=60, extra=()):
     return lucent('run', *host, *extra, app, '--', *args, timeout=timeout)
 
 
+def build_option(name):
+    """The value this test's build was configured with for meson option name."""
+    r = subprocess.run(['meson', 'introspect', '--buildoptions', BUILD_DIR], capture_output=True, text=True,
+                       timeout=60)
+    for o in json.loads(r.stdout):
+        if o['name'] == name:
+            return o['value']
+    return None
+
+
 def skip(reason):
     print(f'SKIP: {reason}')
     sys.exit(77)
+
+
+def fail(msg):
+    print(f'FAIL: {msg}')
+    sys.exit(1)
 
 
 def check(cond, msg):

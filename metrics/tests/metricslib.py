@@ -54,13 +54,15 @@ def bridge_binary():
 class App:
     """metrics-demo run by `lucent run [--host] --metrics`, in this test's build.
 
-    Skips the test (exit 77) when the build's guest cannot serve metrics yet:
-    the image before it has channels and threads says so on its console.
+    Fails the test when the app does not come up serving and answering a
+    ping: every build can serve metrics, so that is a broken product, never a
+    reason to skip.
     """
 
     def __init__(self, *app_args, metrics=True):
         if not os.path.isfile(bridge_binary()):
-            lulib.skip('the metrics bridge is not built (needs the host build and libmicrohttpd-dev)')
+            lulib.fail(f'the metrics bridge is not built: {bridge_binary()} (tools/setup installs pkg-config and '
+                       'libmicrohttpd-dev; the image build\'s tests use the host build next to it)')
         self.run_dir = tempfile.mkdtemp(prefix='lu-mt-')
         host = ['--host'] if BUILD == 'host' else []
         opts = ['--metrics'] if metrics else []
@@ -73,27 +75,29 @@ class App:
         try:
             status = poll('the demo app reports its metrics server', lambda: self.find(r'metrics server: (.*)'),
                           BOOT_TIMEOUT)
-        except RuntimeError as e:
-            self.stop()
-            lulib.skip(f'the launcher cannot run metrics-demo with --metrics/--run-dir yet: {str(e)[-300:]}')
+        except RuntimeError as e:  # find(): the launcher exited
+            self._fail(f'{BUILD}: lucent run {" ".join(opts)} metrics-demo exited before its metrics server '
+                       f'came up:\n{str(e)[-1500:]}')
+        except SystemExit:  # poll() timed out: stop the run before leaving
+            self._fail(f'{BUILD}: metrics-demo did not report its metrics server within {BOOT_TIMEOUT} s')
         if status != 'serving lucent.metrics':
-            self.stop()
-            lulib.skip(f'{BUILD} build cannot serve metrics yet: the guest says "{status}" '
-                       '(needs channels and threads)')
+            self._fail(f'{BUILD}: the guest metrics server is not serving: it says "{status}"')
         self.url = self.find(r'metrics at (http://\S+)') if metrics else None
-        # The image's guest side is new (threads, virtio channels): until it
-        # answers a ping, say so rather than fail every check after this.
         try:
             ch = Channel(self.socket('lucent.metrics'), timeout=30)
             ch.send(b'ping 1\n')
-            ok = ch.read_reply()[0] == 'ok'
+            reply = ch.read_reply()
             ch.close()
-        except (OSError, ValueError):
-            ok = False
-        if not ok:
-            tail = '\n'.join(self.lines[-12:])
-            self.stop()
-            lulib.skip(f'{BUILD} build: the guest metrics server does not answer a ping yet:\n{tail}')
+        except (OSError, ValueError) as e:
+            reply = e
+        if not isinstance(reply, tuple) or reply[0] != 'ok':
+            self._fail(f'{BUILD}: the guest metrics server answers a ping on lucent.metrics (got {reply!r})')
+
+    def _fail(self, msg):
+        """Fails the test, with the run's last lines, after stopping it."""
+        tail = '\n'.join(self.lines[-20:])
+        self.stop()
+        lulib.fail(f'{msg}\n--- last lines of the run:\n{tail}')
 
     def _read(self):
         for line in self.proc.stdout:
@@ -188,7 +192,7 @@ class Prometheus:
 
     def __init__(self, target):
         if not shutil.which('prometheus'):
-            lulib.skip('prometheus is not installed (apt-get install prometheus)')
+            lulib.fail('prometheus is not installed (tools/setup installs it: apt-get install prometheus)')
         self.dir = tempfile.mkdtemp(prefix='lu-prom-')
         self.port = free_port()
         with open(os.path.join(self.dir, 'prometheus.yml'), 'w') as f:

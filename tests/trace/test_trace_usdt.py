@@ -1,6 +1,7 @@
 """Every tracepoint is a USDT probe in the hostbuild: bpftrace attaches to
 trace-demo's lucent:* probes (with tracing itself off) and counts them, and
-reads a string argument. Skips where BPF cannot run here."""
+reads a string argument. Skips only where BPF cannot run on this machine (not
+root, no kernel BTF); no probes or a failed attach is a failure."""
 import os
 import re
 import shutil
@@ -9,22 +10,24 @@ import sys
 import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from pfcheck import BUILD, demo_path  # noqa: E402
-from lulib import check, skip  # noqa: E402
+from lulib import build_option, check, fail, skip  # noqa: E402
 
 if BUILD != 'host':
     skip('USDT probes exist only in the hostbuild')
 if os.geteuid() != 0:
     skip('bpftrace needs root')
-if not shutil.which('bpftrace'):
-    skip('bpftrace not installed (apt-get install bpftrace)')
+if build_option('usdt') == 'disabled':
+    skip('this build was configured with -Dusdt=disabled: no USDT probes to attach to')
 if not os.path.exists('/sys/kernel/btf/vmlinux'):
     skip('no kernel BTF (/sys/kernel/btf/vmlinux): BPF unavailable')
+if not shutil.which('bpftrace'):
+    fail('bpftrace is not installed (tools/setup installs it: apt-get install bpftrace)')
 exe = demo_path()
 r = subprocess.run(['bpftrace', '-l', f'usdt:{exe}:lucent:*'], capture_output=True, text=True, timeout=60)
 probes = set(r.stdout.split())
 print(r.stdout, r.stderr)
-if not probes:
-    skip('trace-demo has no USDT probes (built with -Dusdt=disabled or without sys/sdt.h)')
+check(bool(probes), f'bpftrace lists trace-demo\'s USDT probes (none: built without sys/sdt.h? tools/setup '
+      'installs systemtap-sdt-dev)')
 for p in ('work_begin', 'work_end', 'inner_begin', 'tick', 'queue_depth', 'flood'):
     check(f'usdt:{exe}:lucent:{p}' in probes, f'probe lucent:{p} is listed')
 
@@ -37,8 +40,8 @@ env.pop('LUCENT_TRACE', None)
 r = subprocess.run(['bpftrace', '-e', prog, '-c', f'{exe} slices {N}'], capture_output=True, text=True,
                    timeout=120, env=env)
 print(r.stdout, r.stderr)
-if 'Attaching' not in r.stdout and 'Attaching' not in r.stderr:
-    skip(f'bpftrace could not attach here (exit {r.returncode})')
+check(r.returncode == 0 and ('Attaching' in r.stdout or 'Attaching' in r.stderr),
+      f'bpftrace attaches to trace-demo\'s probes and runs it (exit {r.returncode})')
 
 
 def val(name):

@@ -1,5 +1,6 @@
-"""Helpers for lucent-bpftrace's tests: find the tool (or skip saying why it
-is missing), run it through the launcher, validate what it wrote."""
+"""Helpers for lucent-bpftrace's tests: find the tool (skip only where this
+machine cannot run eBPF, fail where the tool is missing), run it through the
+launcher, validate what it wrote."""
 import os
 import subprocess
 import sys
@@ -9,22 +10,25 @@ SRC = os.environ.get('LUCENT_SOURCE_DIR', os.path.dirname(os.path.dirname(os.pat
     os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(SRC, 'tests'))
 sys.path.insert(0, os.path.join(SRC, 'tests', 'trace'))
-from lulib import BUILD, BUILD_DIR, LAUNCHER, check, launcher_env, skip  # noqa: E402,F401
-from pfcheck import need_validator, one, validate  # noqa: E402,F401
+from lulib import BUILD, BUILD_DIR, LAUNCHER, check, fail, launcher_env, skip  # noqa: E402,F401
+from pfcheck import one, validate  # noqa: E402,F401
 
 
 def need_tool():
-    """The tool's path; skips (exit 77) where it cannot run here."""
+    """The tool's path. Skips (exit 77) where this machine cannot run eBPF
+    (not root, no kernel BTF); fails where the tool was not built though it
+    could be (tools/setup installs clang, bpftool and libbpf-dev)."""
     if BUILD != 'host':
         skip('lucent-bpftrace traces hostbuild processes (USDT probes exist only there)')
-    tool = sys.argv[1] if len(sys.argv) > 1 else ''
-    missing = sys.argv[2] if len(sys.argv) > 2 else ''
-    if not tool:
-        skip(f'lucent-bpftrace not built: {missing or "see the configure summary"}')
     if os.geteuid() != 0:
         skip('eBPF needs root (CAP_BPF and CAP_PERFMON)')
     if not os.path.exists('/sys/kernel/btf/vmlinux'):
         skip('no kernel BTF (/sys/kernel/btf/vmlinux): BPF CO-RE unavailable')
+    tool = sys.argv[1] if len(sys.argv) > 1 else ''
+    missing = sys.argv[2] if len(sys.argv) > 2 else ''
+    if not tool:
+        fail(f'lucent-bpftrace not built: {missing or "see the configure summary"} (tools/setup installs '
+             'what it needs)')
     return tool
 
 

@@ -10,14 +10,13 @@ import socket
 import subprocess
 import tempfile
 import http.client
-from bpftlib import BUILD_DIR, check, finish, need_tool, need_validator, one, start_tool, validate, skip
+from bpftlib import BUILD_DIR, check, finish, need_tool, one, start_tool, validate
 
 tool = need_tool()
-need_validator()
 httpd = os.path.join(BUILD_DIR, 'httpd')
 probes = subprocess.run(['readelf', '-n', httpd], capture_output=True, text=True).stdout
-if 'http_request_begin' not in probes:
-    skip('httpd has no lucent:http_request_begin probe (built with -Dusdt=disabled?)')
+check('http_request_begin' in probes, 'httpd has its lucent:http_request_begin USDT probe (none: built without '
+      'sys/sdt.h? tools/setup installs systemtap-sdt-dev)')
 
 N = 30
 tmp = tempfile.mkdtemp(prefix='lucent-bpft-')

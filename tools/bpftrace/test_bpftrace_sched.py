@@ -8,11 +8,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from bpftlib import (BUILD_DIR, LAUNCHER, check, launcher_env, need_tool, need_validator, one,
+from bpftlib import (BUILD_DIR, LAUNCHER, check, launcher_env, need_tool, one,
                      validate)
 
 tool = need_tool()
-need_validator()
 tmp = tempfile.mkdtemp(prefix='lucent-bpft-sched-')
 N = 50
 
