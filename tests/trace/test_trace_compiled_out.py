@@ -1,7 +1,8 @@
 """-Dtracing=false: every lu_trace_* call compiles to an empty inline. A
 scratch hostbuild of trace-demo with the option off must build, run, and
 carry no tracepoint metadata and no USDT probes; the default build has both
-(so the check can fail)."""
+(so the check can fail). The drain still writes the trace file it is asked
+for: it must be a valid Perfetto trace that holds no event."""
 import os
 import shutil
 import subprocess
@@ -9,6 +10,8 @@ import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from lulib import BUILD, BUILD_DIR, SRC, check, skip  # noqa: E402
+sys.path.insert(0, os.path.join(SRC, 'tools'))
+import validate_trace  # noqa: E402
 
 if BUILD != 'host':
     skip('image: the option is checked on a scratch hostbuild (the same header serves both builds)')
@@ -35,5 +38,12 @@ try:
     env = dict(os.environ, LUCENT_TRACE='demo', LUCENT_TRACE_FILE=os.path.join(tmp, 't.pftrace'))
     r = subprocess.run([exe, 'slices', '5'], capture_output=True, text=True, env=env, timeout=60)
     check(r.returncode == 0, f'trace-demo runs with tracing compiled out (exit {r.returncode})')
+    try:
+        c = validate_trace.validate(env['LUCENT_TRACE_FILE'], min_slices=0)
+    except validate_trace.TraceInvalid as e:
+        check(False, f'the trace file it writes is a valid Perfetto trace: {e}')
+    print(c)
+    check(c['packets'] > 0 and c['slices'] == 0 and c['counters'] == 0,
+          f'the trace file is valid and holds no event ({c["slices"]} slices, {c["counters"]} counter values)')
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
