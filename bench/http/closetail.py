@@ -56,6 +56,11 @@ def nstat():
     return {m[0]: int(m[1]) for m in re.findall(r'^(\S+)\s+(\d+)', out, re.M)}
 
 
+def flag_names(flags):
+    return '/'.join(n for bit, n in ((SYN, 'SYN'), (FIN, 'FIN'), (RST, 'RST'), (0x08, 'PSH'), (ACK, 'ACK'))
+                    if flags & bit)
+
+
 def guest_stats(port):
     """httpd's /stats (lwIP's and the driver's counters) as a dict."""
     import urllib.request
@@ -70,7 +75,10 @@ def main():
     ap.add_argument('--duration', type=int, default=10)
     ap.add_argument('--connections', type=int, default=10)
     ap.add_argument('--kernel-opt', action='append', default=[])
+    ap.add_argument('--pcap', help='only read a capture made before')
     a = ap.parse_args()
+    if a.pcap:
+        return analyze(a.pcap)
     bench.need.command('closetail', 'wrk', 'wrk')
     bench.need.command('closetail', 'nstat', 'iproute2')
     L = bench.load_launcher()
@@ -111,6 +119,13 @@ def main():
              if v != stats0.get(k, 0) and re.search(r'drop|err|rterr|time_wait', k)}
     print('guest counters over the runs (/stats): ' + (', '.join(f'{k} +{v}' for k, v in moved.items()) or 'none') +
           f"; TIME_WAIT PCBs at the end {stats1.get('tcp.pcbs.time_wait')}")
+    analyze(pcap)
+    print(f'capture: {pcap} ({os.path.getsize(pcap)} bytes); remove {tmp} when done '
+          f'(bench/http/closetail.py --pcap {pcap} reads it again)')
+
+
+def analyze(pcap):
+    """What the guest-side capture says about each connection's start."""
     guest = bytes([10, 0, 2, 15])
     conns = collections.defaultdict(lambda: {'syn': [], 'synack': None, 'answers': []})
     for t, src, sport, dst, dport, flags, seq, ack in packets(pcap):
@@ -150,6 +165,44 @@ def main():
     if retried:
         print('  what the guest sent to the SYNs it did not accept: ' +
               (', '.join(f'{k} x{v}' for k, v in answers.items()) or 'nothing'))
+    # A SYN the guest answers with a bare ACK met a PCB of its own in
+    # TIME_WAIT for the same addresses and ports: lwIP 2.1 (tcp_in.c,
+    # tcp_timewait_input) acknowledges an out-of-window SYN there and keeps
+    # the PCB. How long after that port's previous connection ended?
+    last_seen, pending, ages, example, shown, reuse = {}, {}, [], None, [], []
+    trace = collections.defaultdict(lambda: collections.deque(maxlen=12))
+    for t, src, sport, dst, dport, flags, seq, ack in packets(pcap):
+        port = dport if src == guest else sport
+        if 80 not in (sport, dport):
+            continue
+        trace[port].append((t, 'guest' if src == guest else 'slirp', flags, seq, ack))
+        if port == example and len(shown) < 24:
+            shown.append(trace[port][-1])
+        if src == guest and flags == ACK and port in pending:
+            ages.append(pending.pop(port))
+            if example is None:
+                example, shown = port, list(trace[port])
+        elif src != guest and flags & SYN and not flags & ACK and port in last_seen and port not in pending:
+            pending[port] = t - last_seen[port]
+            reuse.append(t - last_seen[port])
+        if src == guest and flags & FIN:
+            last_seen[port] = t
+            pending.pop(port, None)
+        elif src == guest and flags & SYN:
+            pending.pop(port, None)
+    ages.sort()
+    # The host frees a client port at once (the guest closed first, so no
+    # TIME_WAIT holds it there), and wrk's next connect may take it again.
+    print(f'client ports used again: {len(reuse)} times; within 0.5 s of the guest closing the previous '
+          f'connection: {sum(r < 0.5 for r in reuse)}, within 2 s: {sum(r < 2 for r in reuse)}, '
+          f'within 20 s (lwIP\'s TIME_WAIT, 2 x TCP_MSL): {sum(r < 20 for r in reuse)}')
+    print(f'SYNs that met the guest\'s TIME_WAIT (answered with a bare ACK): {len(ages)}' +
+          (f', {ages[0] * 1e3:.0f}-{ages[-1] * 1e3:.0f} ms (median {ages[len(ages) // 2] * 1e3:.0f}) after the '
+           'guest closed the previous connection on that port' if ages else ''))
+    if example is not None:
+        t0 = shown[0][0]
+        print(f'  the first, port {example}, as captured (s, sender, flags, seq, ack):' +
+              ''.join(f'\n    {t - t0:8.3f} {who:5} {flag_names(fl):8} {sq} {ak}' for t, who, fl, sq, ak in shown))
     # A guest that missed a receive notification sends nothing until the
     # next frame arrives; a guest that dropped one SYN keeps serving the
     # other connections. Silences in what the guest sends tell them apart.
@@ -164,7 +217,6 @@ def main():
             came_in += 1
     print(f'guest silences over 0.5 s while serving: {len(silences)}' +
           ''.join(f'\n  at +{s0:.1f} s for {d * 1e3:.0f} ms, {n} frames in meanwhile' for s0, d, n in silences[:10]))
-    print(f'capture: {pcap} ({os.path.getsize(pcap)} bytes); remove {tmp} when done')
 
 
 if __name__ == '__main__':
