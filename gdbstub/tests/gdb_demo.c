@@ -28,7 +28,7 @@ const char demo_greeting[] = "hello from gdb-demo";
 __attribute__((noinline)) int demo_add(int a, int b)
 {
     volatile int sum = a + b; /* a local for `print sum` (volatile: kept in memory at -O2) */
-    demo_total += sum;
+    demo_total += sum;        /* DEMO_TOTAL_LINE */
     return sum;
 }
 

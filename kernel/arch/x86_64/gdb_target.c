@@ -59,13 +59,23 @@ struct hw_slot {
 };
 static struct hw_slot hw[4];
 
+/*
+ * While the stub serves gdb, DR7 is 0: the stub's own accesses must not
+ * trip what gdb asked for. gdb reads a watched variable to show it (a read
+ * or access watchpoint would fire in the stub's memcpy, a debug exception
+ * inside the stub, which is fatal), and an hbreak on a function the stub
+ * calls would fire too. Inserting and removing only update hw[]; DR7 is
+ * written from it when the image resumes (gdb_arch_resume).
+ */
+static bool serving;
+
 static void dr7_update(void)
 {
     uint64_t dr7 = 0;
     for (int i = 0; i < 4; i++) {
         if (!hw[i].used)
             continue;
-        unsigned rw = hw[i].type == LU_GDB_BP_HW ? 0 : hw[i].type == LU_GDB_WP_WRITE ? 1 : 3;
+        unsigned rw = hw[i].type == LU_GDB_BP_HW ? 0 : hw[i].type == LU_GDB_WP_WRITE ? 1 : 3; /* 3: access */
         unsigned len = hw[i].type == LU_GDB_BP_HW ? 0
                        : hw[i].len == 1           ? 0
                        : hw[i].len == 2           ? 1
@@ -75,7 +85,8 @@ static void dr7_update(void)
     }
     if (dr7)
         dr7 |= 1ULL << 8; /* LE: exact data breakpoints */
-    dr7_write(dr7);
+    if (!serving)
+        dr7_write(dr7);
 }
 
 static int hw_insert(enum lu_gdb_bp_type type, uint64_t addr, unsigned len, bool once)
@@ -234,11 +245,20 @@ static int sw_remove(uint64_t addr)
 
 static int insert_bp(void *ctx, enum lu_gdb_bp_type type, uint64_t addr, unsigned kind)
 {
+    /* x86 debug registers watch writes, or reads and writes: not reads
+     * alone. Say so (an empty reply), as gdb's own x86 target does: gdb
+     * then sets an access watchpoint for `rwatch` and reports only the
+     * hits that did not change the value. Reporting an access hit as a
+     * read would show `rwatch` stopping at writes. */
+    if (type == LU_GDB_WP_READ)
+        return -EOPNOTSUPP;
     return type == LU_GDB_BP_SW ? sw_insert(addr) : hw_insert(type, addr, kind, false);
 }
 
 static int remove_bp(void *ctx, enum lu_gdb_bp_type type, uint64_t addr, unsigned kind)
 {
+    if (type == LU_GDB_WP_READ)
+        return -EOPNOTSUPP;
     return type == LU_GDB_BP_SW ? sw_remove(addr) : hw_remove(type, addr);
 }
 
@@ -514,6 +534,8 @@ const struct lu_gdb_target_ops gdb_x86_ops = {
 
 void gdb_arch_stopped(struct trap_frame *tf, uint32_t tid)
 {
+    serving = true;
+    dr7_write(0);
     stopped_tf = tf;
     stopped_tid = tid;
     pending = (struct lu_gdb_resume){0};
@@ -523,7 +545,6 @@ bool gdb_arch_classify(struct trap_frame *tf, struct lu_gdb_stop *stop)
 {
     static const enum lu_gdb_stop_kind watch_kind[] = {[LU_GDB_BP_HW] = LU_GDB_STOP_HWBREAK,
                                                        [LU_GDB_WP_WRITE] = LU_GDB_STOP_WATCH,
-                                                       [LU_GDB_WP_READ] = LU_GDB_STOP_RWATCH,
                                                        [LU_GDB_WP_ACCESS] = LU_GDB_STOP_AWATCH};
     *stop = (struct lu_gdb_stop){.signo = 5};
     if (tf->vector == 3) {
@@ -577,6 +598,8 @@ int gdb_arch_resume(struct trap_frame *tf)
      * resume at. */
     tf->rflags |= 1u << 16;
     pending = (struct lu_gdb_resume){0};
+    serving = false;
+    dr7_update(); /* what gdb inserted while we served */
     return signo;
 }
 

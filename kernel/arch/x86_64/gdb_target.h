@@ -12,7 +12,9 @@ struct trap_frame;
 
 extern const struct lu_gdb_target_ops gdb_x86_ops;
 
-/* The stopped thread and its full register state, for the ops. */
+/* The stopped thread and its full register state, for the ops. Turns the
+ * debug registers off until gdb_arch_resume: the stub's own memory reads
+ * must not trip gdb's watchpoints. */
 void gdb_arch_stopped(struct trap_frame *tf, uint32_t tid);
 
 /* Classifies a #DB or #BP. Fills @stop and returns true when it is ours
