@@ -40,6 +40,11 @@ void lu_gdb_send_stop(struct lu_gdb *g)
         lu_gdb_out_str(g, "thread:");
         lu_gdb_out_num(g, s->tid);
         lu_gdb_out_str(g, ";");
+        /* gdb takes the thread of a stop reply as its H g thread from now
+         * on (remote.c, record_currthread), and sends no Hg for it: make it
+         * so here, or `g` would answer for the thread of an older Hg (a
+         * `thread apply all bt` before the `continue`). */
+        g->hg = 0;
     }
     if (s->kind != LU_GDB_STOP_SIGNAL && s->kind <= LU_GDB_STOP_AWATCH) {
         lu_gdb_out_str(g, reason[s->kind]);
@@ -132,8 +137,9 @@ static enum lu_gdb_outcome serve(struct lu_gdb *g, const struct lu_gdb_stop *why
 {
     if (why != &g->stop)
         g->stop = *why;
-    /* H g / H c stay: gdb caches them across stops and resends only
-     * changes. */
+    /* H c stays: gdb caches it across stops and resends only changes.
+     * H g goes back to the stopped thread with the stop reply (below,
+     * lu_gdb_send_stop). */
     if (knock) {
         /* In all-stop mode an attached gdb sends nothing but ^C while we
          * run, so a packet now is a new gdb: it starts with acks on and

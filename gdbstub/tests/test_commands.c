@@ -274,6 +274,26 @@ LU_TEST(gdb_continue_and_step)
     LU_CHECK_EQ(t.last_resume.a[0].tid, 2);
 }
 
+/* gdb takes a stop reply's thread as its H g thread and sends no Hg for
+ * it: the register packets after the stop must read that thread, whatever
+ * an older Hg (a `thread apply all bt` before the continue) selected. */
+LU_TEST(gdb_stop_reply_selects_its_thread)
+{
+    enum lu_gdb_outcome o;
+    setup();
+    ASK_EQ("Hg2", "OK");
+    ASK_EQ("p0", "2020202020202020");
+    ask_outcome("vCont;c", &o);
+    LU_CHECK_EQ(o, LU_GDB_RESUME);
+    g.noack = true;
+    fake_input(&io, "");
+    const struct lu_gdb_stop hit = {.tid = 1, .signo = 5, .kind = LU_GDB_STOP_SWBREAK};
+    lu_gdb_serve(&g, &hit, false);
+    LU_CHECK(strncmp(io.out, "$T05thread:1;", 13) == 0);
+    ASK_EQ("p0", "1010101010101010"); /* thread 1, not 2 */
+    LU_CHECK(strncmp(ask("g"), "1010101010101010", 16) == 0);
+}
+
 LU_TEST(gdb_vcont)
 {
     enum lu_gdb_outcome o;
