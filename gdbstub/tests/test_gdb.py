@@ -38,6 +38,9 @@ with Image('run', '--gdb-wait') as img:
     bt = sec.get('bt', '')
     check(all(f in bt for f in ('demo_add', 'demo_step', 'main', 'kmain')),
           'bt runs through app frames (demo_add, demo_step, main) into the kernel (kmain)')
+    frames = re.findall(r'^#\d+ .*$', bt, re.M)
+    check(frames and re.search(r' long_mode \(', frames[-1]) and not any('??' in f for f in frames),
+          f'past main, bt ends at the main thread\'s entry (boot.S long_mode), no ?? frame ({frames[-1:]})')
     vals = re.findall(r'^\$\d+ = (.*)$', out, re.M)
     check(vals[:4] == ['2', '4', '"hello from gdb-demo"', '2'],
           f'print a local (a=2, sum=4 after next) and globals (greeting, demo_total=2): {vals[:4]}')

@@ -71,7 +71,13 @@ pvh_start:
     ljmp $0x08, $long_mode
 
     .code64
+    /* The main thread's outermost frame: rip undefined in its CFI ends a
+     * DWARF unwinder's chain here (gdb's `bt` past main), as thread_start
+     * (switch.S) does for the other threads. */
+    .type long_mode, @function
 long_mode:
+    .cfi_startproc
+    .cfi_undefined %rip
     movw $0x10, %ax
     movw %ax, %ds
     movw %ax, %es
@@ -86,6 +92,8 @@ long_mode:
     call kmain
 2:  hlt
     jmp 2b
+    .cfi_endproc
+    .size long_mode, . - long_mode
 
     .section .rodata
     .p2align 3

@@ -32,31 +32,72 @@ isr_\vec:
     stubs 128, 191
     stubs 192, 255
 
+/*
+ * Call-frame information for gdb (and any DWARF unwinder): trap_common's
+ * frame is a signal frame, whose "caller" is whatever the CPU interrupted.
+ * Its registers are all in the trap frame, so the rules below say where
+ * each one is, relative to a CFA at the top of the hardware frame (just
+ * above ss): rip, rflags, rsp, cs and ss where the CPU pushed them, the
+ * general registers where we pushed them. The CFA is rsp-based while
+ * pushing and popping and %rbx-based around the call (rbx holds the frame
+ * and is callee-saved, so the unwinder recovers it from trap_dispatch's
+ * own CFI). .cfi_signal_frame tells the unwinder that the interrupted rip
+ * is exact, not a return address: it must not step back into the previous
+ * instruction to find the function and line.
+ * The isr_N stubs above have no CFI: nothing stops in them.
+ */
+#define TF_TOP (22 * 8) /* sizeof(struct trap_frame), kernel.h */
+#define DW_RFLAGS 49    /* DWARF register numbers (x86_64 psABI) */
+#define DW_CS 51
+#define DW_SS 52
+
+.macro save reg
+    pushq %\reg
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %\reg, 0
+.endm
+.macro restore reg
+    popq %\reg
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %\reg
+.endm
+
     .p2align 4
     .globl trap_common
+    .type trap_common, @function
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa %rsp, 7 * 8        /* vector, error, rip, cs, rflags, rsp, ss */
+    .cfi_offset %rip, -5 * 8
+    .cfi_offset DW_CS, -4 * 8
+    .cfi_offset DW_RFLAGS, -3 * 8
+    .cfi_offset %rsp, -2 * 8
+    .cfi_offset DW_SS, -1 * 8
+    save rax
+    save rbx
+    save rcx
+    save rdx
+    save rsi
+    save rdi
+    save rbp
+    save r8
+    save r9
+    save r10
+    save r11
+    save r12
+    save r13
+    save r14
+    save r15
     movq %rsp, %rdi                 /* struct trap_frame * */
     movq %rsp, %rbx
+    .cfi_def_cfa_register %rbx
     subq $512, %rsp
     andq $-16, %rsp
     fxsave64 (%rsp)
     /* A frame-pointer link through the interrupted context, so that a
-     * backtrace taken in a handler continues into the code it stopped. */
+     * backtrace taken in a handler continues into the code it stopped
+     * (the kernel's own backtraces, backtrace.c, walk %rbp). */
     pushq 17*8(%rdi)                /* rip */
     pushq 8*8(%rdi)                 /* rbp */
     movq %rsp, %rbp
@@ -67,23 +108,27 @@ trap_common:
     andq $-16, %rsp
     fxrstor64 (%rsp)
     movq %rbx, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    .cfi_def_cfa_register %rsp
+    restore r15
+    restore r14
+    restore r13
+    restore r12
+    restore r11
+    restore r10
+    restore r9
+    restore r8
+    restore rbp
+    restore rdi
+    restore rsi
+    restore rdx
+    restore rcx
+    restore rbx
+    restore rax
     addq $16, %rsp                  /* vector, error */
+    .cfi_adjust_cfa_offset -16
     iretq
+    .cfi_endproc
+    .size trap_common, . - trap_common
 
     .section .rodata
     .p2align 3

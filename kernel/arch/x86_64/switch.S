@@ -34,11 +34,19 @@ ctx_switch:
     ret
 
 /* First code of every new thread: ctx_switch "returns" here with the
- * thread in %rbx (see thread_create's initial frame). */
+ * thread in %rbx (see thread_create's initial frame). It is the outermost
+ * frame of every thread but main: its CFI says there is no return address
+ * (rip undefined), which is how a DWARF unwinder (gdb's `bt`) knows the
+ * chain ends here instead of reading on into whatever is above. */
     .globl thread_start
+    .type thread_start, @function
 thread_start:
+    .cfi_startproc
+    .cfi_undefined %rip
     movq %rbx, %rdi
-    xorl %ebp, %ebp             /* ends backtraces */
+    xorl %ebp, %ebp             /* ends frame-pointer backtraces (backtrace.c) */
     andq $-16, %rsp             /* the ABI: rsp % 16 == 0 at a call (SSE spills use movaps) */
     call thread_main
     ud2
+    .cfi_endproc
+    .size thread_start, . - thread_start
