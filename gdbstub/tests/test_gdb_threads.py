@@ -52,11 +52,42 @@ def check_backtraces(text, when):
     return bts
 
 
+# For every thread preempted by an interrupt: the registers gdb unwinds
+# into the interrupted frame (the caller of the signal frame) are the ones
+# in its trap frame (kernel.h struct trap_frame, found at trap_common's rbx)
+# and, for xmm0-15, in the fxsave area 512 bytes below it, 16-aligned.
+SIGFRAMES = '''python
+import struct
+bad, n = [], 0
+mem = gdb.selected_inferior().read_memory
+def q(a):
+    return struct.unpack('<Q', bytes(mem(a, 8)))[0]
+for th in gdb.selected_inferior().threads():
+    th.switch()
+    f = gdb.newest_frame().older()
+    if f is None or f.type() != gdb.SIGTRAMP_FRAME:
+        continue
+    n += 1
+    tf, caller = int(f.read_register('rbx')), f.older()
+    slots = {'rip': 17, 'rsp': 20, 'rbp': 8, 'rdi': 9, 'rsi': 10, 'rax': 14, 'r11': 4, 'r15': 0}
+    for r, i in slots.items():
+        got = int(caller.read_register(r)) & (2**64 - 1)
+        if got != q(tf + 8 * i):
+            bad.append((th.num, r, hex(got), hex(q(tf + 8 * i))))
+    fx = (tf - 512) & ~15
+    for i in range(16):
+        v = caller.read_register('xmm%d' % i)['v2_int64']
+        if [int(v[j]) & (2**64 - 1) for j in (0, 1)] != [q(fx + 160 + 16 * i), q(fx + 168 + 16 * i)]:
+            bad.append((th.num, 'xmm%d' % i))
+print('==sigframes %d %s' % (n, bad))
+end'''.split('\n')
+
 require_image_and_gdb()
 with Image('threads', '--gdb') as img:
     img.wait_for('mode threads', 30)
     check(not img.wait_for('no threads in this build', 2), 'gdb-demo threads has threads (pthread_create)')
     out = gdb(img.port, ['echo ==threads\\n', 'info threads', 'echo ==bt\\n', 'thread apply all bt',
+                         'echo ==frames\\n'] + SIGFRAMES + ['thread 1',
                          'echo ==monitor\\n', 'monitor threads', 'echo ==iters\\n', 'print demo_worker_iters'] +
               interrupt_after(1.5) + ['continue', 'echo ==intbt\\n', 'thread apply all bt',
                                       'echo ==iters2\\n', 'print demo_worker_iters',
@@ -75,6 +106,10 @@ with Image('threads', '--gdb') as img:
     check(re.search(r'worker-1\s+\w+', sec.get('monitor', '')), 'monitor threads lists the workers')
     bts = check_backtraces(sec.get('bt', ''), 'attached')
     check(len(bts) == len(threads), f'a backtrace for each of the {len(threads)} threads ({len(bts)})')
+    m = re.search(r'^==sigframes (\d+) (.*)$', out, re.M)
+    check(m and int(m.group(1)) >= 2 and m.group(2) == '[]',
+          'preempted threads: rip, rsp, rbp, rdi, rsi, rax, r11, r15 and xmm0-15 of the interrupted frame '
+          f'are the trap frame\'s ({m and m.group(0)})')
     check_backtraces(sec.get('intbt', ''), 'after ^C')
     check('received signal SIGINT' in out, 'interrupt (^C) stops the running image with SIGINT')
     iters = [[int(a), int(b)] for a, b in re.findall(r'^\$\d+ = \{(\d+), (\d+)\}$', out, re.M)]

@@ -38,7 +38,8 @@ isr_\vec:
  * Its registers are all in the trap frame, so the rules below say where
  * each one is, relative to a CFA at the top of the hardware frame (just
  * above ss): rip, rflags, rsp, cs and ss where the CPU pushed them, the
- * general registers where we pushed them. The CFA is rsp-based while
+ * general registers where we pushed them, xmm0-15 in the fxsave area
+ * (the psABI's DWARF numbers 17-32). The CFA is rsp-based while
  * pushing and popping and %rbx-based around the call (rbx holds the frame
  * and is callee-saved, so the unwinder recovers it from trap_dispatch's
  * own CFI). .cfi_signal_frame tells the unwinder that the interrupted rip
@@ -46,7 +47,6 @@ isr_\vec:
  * instruction to find the function and line.
  * The isr_N stubs above have no CFI: nothing stops in them.
  */
-#define TF_TOP (22 * 8) /* sizeof(struct trap_frame), kernel.h */
 #define DW_RFLAGS 49    /* DWARF register numbers (x86_64 psABI) */
 #define DW_CS 51
 #define DW_SS 52
@@ -55,6 +55,20 @@ isr_\vec:
     pushq %\reg
     .cfi_adjust_cfa_offset 8
     .cfi_rel_offset %\reg, 0
+.endm
+/* xmm\n is in the fxsave area below the frame, at
+ * ((rbx - 512) & -16) + 160 + 16 * n: DW_CFA_expression (0x10) with
+ * DW_OP_breg3 -512, DW_OP_const1s -16, DW_OP_and, DW_OP_plus_uconst. */
+.macro xmm_saved n
+    .cfi_escape 0x10, 17 + \n, 9, 0x73, 0x80, 0x7c, 0x09, 0xf0, 0x1a, 0x23, 0x80 | ((160 + 16 * \n) & 0x7f), (160 + 16 * \n) >> 7
+.endm
+.macro xmm_all what
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    \what \n
+    .endr
+.endm
+.macro xmm_restored n
+    .cfi_restore 17 + \n
 .endm
 .macro restore reg
     popq %\reg
@@ -95,6 +109,7 @@ trap_common:
     subq $512, %rsp
     andq $-16, %rsp
     fxsave64 (%rsp)
+    xmm_all xmm_saved
     /* A frame-pointer link through the interrupted context, so that a
      * backtrace taken in a handler continues into the code it stopped
      * (the kernel's own backtraces, backtrace.c, walk %rbp). */
@@ -107,6 +122,7 @@ trap_common:
     subq $512, %rsp
     andq $-16, %rsp
     fxrstor64 (%rsp)
+    xmm_all xmm_restored
     movq %rbx, %rsp
     .cfi_def_cfa_register %rsp
     restore r15
