@@ -19,8 +19,11 @@ for label, opts in boots:
     mport = free_port()
     print(f'-- fresh boot, {label}', flush=True)
     with Server('--idle', '30', launcher_args=['--metrics', str(mport)] + opts) as s:
-        wrklib.run(s.port, SECONDS, CONNS)
-        wrklib.run(s.port, SECONDS, CONNS, close=True)
+        def explain():
+            wrklib.explain_image(mport)
+            print(''.join(s.output[-40:]))
+        wrklib.run(s.port, SECONDS, CONNS, explain=explain)
+        wrklib.run(s.port, SECONDS, CONNS, close=True, explain=explain)
         st, _, body = s.get('/1k', timeout=5)
         check(st == 200 and len(body) == 1024, f'{label}: still answering after the load')
         stalls = wrklib.virtio_stalls(mport)

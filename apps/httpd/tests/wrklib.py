@@ -36,8 +36,9 @@ def parse(out):
     return r
 
 
-def run(port, seconds, conns, close=False, path='/1k', timeout_s=3):
-    """One wrk run; checks that every request was answered, in time and 2xx."""
+def run(port, seconds, conns, close=False, path='/1k', timeout_s=3, explain=None):
+    """One wrk run; checks that every request was answered, in time and 2xx.
+    explain(): called before a failing check, to print what the server saw."""
     cmd = [wrk_path(), '-t1', f'-c{conns}', f'-d{seconds}s', f'--timeout={timeout_s}s']
     if close:
         cmd += ['-H', 'Connection: close']
@@ -47,7 +48,12 @@ def run(port, seconds, conns, close=False, path='/1k', timeout_s=3):
     mode = 'close' if close else 'keep-alive'
     print(f'wrk -c{conns} {seconds}s {mode}: {r["requests"]} requests ({r["requests"] / r["seconds"]:.0f}/s), '
           f'{r["timeouts"]} timeouts, {r["errors"]} socket errors, {r["non2xx"]} non-2xx', flush=True)
-    check(r['timeouts'] == 0 and r['errors'] == 0 and r['non2xx'] == 0,
+    ok = r['timeouts'] == 0 and r['errors'] == 0 and r['non2xx'] == 0
+    if not ok:
+        print(p.stdout)
+        if explain:
+            explain()
+    check(ok,
           f'{mode}, {conns} connections: every request answered in time with 2xx')
     check(r['requests'] > 0, f'{mode}, {conns} connections: requests were served')
     return r
@@ -56,6 +62,19 @@ def run(port, seconds, conns, close=False, path='/1k', timeout_s=3):
 def scrape(metrics_port):
     with urllib.request.urlopen(f'http://127.0.0.1:{metrics_port}/metrics', timeout=10) as f:
         return f.read().decode()
+
+
+def explain_image(metrics_port):
+    """Prints the image's counters that tell a stall from a loss: virtio
+    stalls, virtio-net and lwIP drops, packets."""
+    try:
+        text = scrape(metrics_port)
+    except OSError as e:
+        print(f'metrics did not answer: {e}')
+        return
+    for line in text.splitlines():
+        if line.startswith(('lucent_virtio_queue_stalls', 'lucent_net_packets', 'lucent_virtio_net')):
+            print('  ', line)
 
 
 def virtio_stalls(metrics_port):
