@@ -9,6 +9,11 @@ import os
 import sys
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'integration'))
+# tests/lulib.py finds the builds through LUCENT_BUILD_DIR (a test's own
+# build dir); a bench is pointed at a tree with LUCENT_BUILD_ROOT, as the
+# other benches are.
+if os.environ.get('LUCENT_BUILD_ROOT') and not os.environ.get('LUCENT_BUILD_DIR'):
+    os.environ['LUCENT_BUILD_DIR'] = os.path.join(os.path.abspath(os.environ['LUCENT_BUILD_ROOT']), 'host')
 import chanlib  # noqa: E402
 
 
