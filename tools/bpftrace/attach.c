@@ -11,6 +11,12 @@
  * of its own, so the host's mounts stay as they were. LUCENT_BPF_SCHED=
  * tp_btf|raw_tp|tp|none picks one (for tests and for kernels where the
  * first ones misbehave).
+ *
+ * The window: every link attaches (and later detaches) on its own, each a
+ * syscall and, for a USDT probe with many call sites, tens of ms. Records
+ * are kept only between the moment the last link is in (lbt_attach's end)
+ * and the one tracing stops (lbt_stop), for every program alike, so each
+ * probe's stream begins and ends at the same instant.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -36,6 +43,28 @@ static int on_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
     if (level == LIBBPF_WARN)
         vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     return 0;
+}
+
+/* CLOCK_BOOTTIME, the BPF side's bpf_ktime_get_boot_ns() */
+static uint64_t boot_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The BPF side checks the window before it reserves; a program that read
+ * the bounds just before they moved can still submit a record outside, so
+ * the same check is made here, against the same values. */
+static int in_window(void *ctx, void *data, size_t len)
+{
+    struct lbt_bpf *b = ctx;
+    if (len >= sizeof(struct lbt_event)) {
+        uint64_t ts = ((const struct lbt_event *)data)->ts;
+        if (ts < b->start_ns || ts > b->stop_ns)
+            return 0;
+    }
+    return b->on_event(b->ctx, data, len);
 }
 
 static int ensure_tracefs(void)
@@ -148,13 +177,29 @@ int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool
         b->links[nl++] = l;
         b->usdt_links++;
     }
-    b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_event, ctx, NULL);
+    b->on_event = on_event;
+    b->ctx = ctx;
+    b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), in_window, b, NULL);
     if (!b->rb) {
         err = -errno;
         lbt_detach(b);
         return err;
     }
+    /* every link is in: open the window */
+    b->stop_ns = UINT64_MAX;
+    b->start_ns = boot_ns();
+    __atomic_store_n(&b->skel->data->stop_ns, b->stop_ns, __ATOMIC_RELEASE);
+    __atomic_store_n(&b->skel->data->start_ns, b->start_ns, __ATOMIC_RELEASE);
     return 0;
+}
+
+uint64_t lbt_stop(struct lbt_bpf *b)
+{
+    if (b->skel && b->stop_ns == UINT64_MAX) {
+        b->stop_ns = boot_ns();
+        __atomic_store_n(&b->skel->data->stop_ns, b->stop_ns, __ATOMIC_RELEASE);
+    }
+    return b->stop_ns;
 }
 
 uint64_t lbt_dropped(struct lbt_bpf *b)
@@ -169,6 +214,7 @@ uint64_t lbt_code_start(struct lbt_bpf *b)
 
 void lbt_unlink(struct lbt_bpf *b)
 {
+    lbt_stop(b); /* one end for every probe, whatever order the links go in */
     unsigned n = (b->sched_how ? 1 : 0) + b->usdt_links;
     for (unsigned i = 0; b->links && i < n; i++)
         bpf_link__destroy(b->links[i]);

@@ -76,16 +76,24 @@ struct lbt_bpf {
     const char *sched_how; /* which sched_switch program attached, or NULL */
     unsigned usdt_links;
     struct bpf_link **links;
+    uint64_t start_ns, stop_ns; /* the window records are kept in (CLOCK_BOOTTIME) */
+    int (*on_event)(void *ctx, void *data, size_t len);
+    void *ctx;
 };
+/* Attaches everything, then opens the window: @on_event sees only records
+ * from then until lbt_stop. */
 int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool wakeup,
                int (*on_event)(void *ctx, void *data, size_t len), void *ctx);
+/* Closes the window now, for every probe at once (the first call counts);
+ * returns its end. The ring keeps what came before, to be consumed. */
+uint64_t lbt_stop(struct lbt_bpf *b);
 uint64_t lbt_dropped(struct lbt_bpf *b);
 uint64_t lbt_code_start(struct lbt_bpf *b); /* the target's mm->start_code, 0 until its first probe */
 /* timeout_ms 0: take what is there (ring_buffer__consume); else wait for a
  * wake-up (ring_buffer__poll, which never returns records submitted with
  * BPF_RB_NO_WAKEUP until a woken one arrives). Returns records or -errno. */
 int lbt_consume(struct lbt_bpf *b, int timeout_ms);
-void lbt_unlink(struct lbt_bpf *b); /* no new events; the ring stays readable */
+void lbt_unlink(struct lbt_bpf *b); /* lbt_stop, then the links go; the ring stays readable */
 void lbt_detach(struct lbt_bpf *b);
 
 /* ---- out.c */
@@ -94,7 +102,9 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
 int lbt_out_event(struct lbt_out *o, const struct lbt_event *e);
 int lbt_out_drops(struct lbt_out *o, uint64_t total);
 int lbt_out_flush(struct lbt_out *o);
-int lbt_out_close(struct lbt_out *o); /* ends open sched slices, flushes */
+/* ends open sched slices at @end_ns (0, or earlier than the last event:
+ * at the last event), flushes */
+int lbt_out_close(struct lbt_out *o, uint64_t end_ns);
 void lbt_out_counts(const struct lbt_out *o, uint64_t *app, uint64_t *sched, uint64_t *bytes);
 
 #endif

@@ -7,7 +7,8 @@
  * this takes what is in the ring, encodes it and appends whole packets to
  * the file. It stops when the process exits, at --duration, or on
  * SIGINT/SIGTERM; each way it takes the last records and leaves a trace
- * that opens.
+ * that opens. --duration and a signal end every probe's stream at one
+ * instant (lbt_stop), before the links are taken down one by one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -192,6 +193,10 @@ int main(int argc, char **argv)
             why = "exited";
         else if (duration && now_s() - t0 >= duration)
             why = "duration";
+        /* the trace ends here for every probe at once (detaching them takes
+         * a while, one after another); the process's exit ends it by itself */
+        if (why && strcmp(why, "exited") != 0)
+            lbt_stop(&b);
         /* after the checks: a process that just exited still has its last records here */
         if (wakeup)
             lbt_consume(&b, why ? 0 : 10);
@@ -206,6 +211,8 @@ int main(int argc, char **argv)
             nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
     /* no new events; then what the ring still holds */
+    bool cut = strcmp(why, "exited") != 0;
+    uint64_t end_ns = lbt_stop(&b);
     lbt_unlink(&b);
     lbt_consume(&b, 0);
     lbt_out_drops(run.out, lbt_dropped(&b));
@@ -213,7 +220,7 @@ int main(int argc, char **argv)
     lbt_detach(&b);
     if (!strcmp(why, "duration") || !strcmp(why, "interrupted"))
         lbt_target_stop(&t);
-    int werr = run.err ? run.err : lbt_out_close(run.out);
+    int werr = run.err ? run.err : lbt_out_close(run.out, cut ? end_ns : 0);
     uint64_t app, sched, bytes;
     lbt_out_counts(run.out, &app, &sched, &bytes);
 

@@ -255,9 +255,12 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
     return o;
 }
 
-int lbt_out_close(struct lbt_out *o)
+int lbt_out_close(struct lbt_out *o, uint64_t end_ns)
 {
-    /* slices still open when tracing stops end at the last event seen */
+    /* slices still open when tracing stops end when it stopped (the threads
+     * were on a CPU until then), or where that is unknown at the last event */
+    if (end_ns > o->last_ts)
+        o->last_ts = end_ns;
     for (unsigned i = 0; i < NTHR; i++)
         if (o->thr[i].tid)
             run_end(o, &o->thr[i], o->last_ts, 0, 0);

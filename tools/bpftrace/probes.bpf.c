@@ -14,6 +14,13 @@
  * Records go out through one ring buffer, submitted without a wake-up by
  * default: waking the reader on every event doubles the cost of a probe in
  * this VM, so the tool drains the ring on a timer instead.
+ *
+ * The trace covers one window, [start_ns, stop_ns], the same for every
+ * program: links attach and detach one at a time (a uprobe link can take
+ * tens of ms to go), so without it one probe's stream would begin or end
+ * while another's still runs. The tool opens the window once everything is
+ * attached and closes it once, at the moment tracing stops; it drops
+ * records outside it too (one that read the bounds just before they moved).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -29,6 +36,8 @@ const volatile __u32 wakeup;      /* 1: wake the reader on each record */
 __u64 dropped;                    /* records the full ring refused */
 __u64 code_start;                 /* the target's mm->start_code (its load address), for strings read
                                       from the file once it has exited */
+__u64 start_ns = ~0ULL;           /* the window, CLOCK_BOOTTIME: closed until the tool opens it */
+__u64 stop_ns = ~0ULL;
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -44,6 +53,14 @@ struct {
     __type(key, __u32);
     __type(value, __u8);
 } our_tids SEC(".maps");
+
+/* The record's timestamp, or 0 outside the window (nothing is reserved, so
+ * nothing counts as dropped). */
+static __always_inline __u64 window_ts(void)
+{
+    __u64 ts = bpf_ktime_get_boot_ns();
+    return ts >= start_ns && ts <= stop_ns ? ts : 0;
+}
 
 static __always_inline struct lbt_event *reserve(void)
 {
@@ -61,6 +78,9 @@ static __always_inline void submit(struct lbt_event *e)
 SEC("usdt")
 int lucent_usdt(struct pt_regs *ctx)
 {
+    __u64 ts = window_ts();
+    if (!ts)
+        return 0;
     struct lbt_event *e = reserve();
     if (!e)
         return 0;
@@ -68,7 +88,7 @@ int lucent_usdt(struct pt_regs *ctx)
         struct task_struct *task = (struct task_struct *)bpf_get_current_task();
         code_start = BPF_CORE_READ(task, mm, start_code);
     }
-    e->ts = bpf_ktime_get_boot_ns();
+    e->ts = ts;
     e->kind = LBT_USDT;
     e->cpu = bpf_get_smp_processor_id();
     e->tid = (__u32)bpf_get_current_pid_tgid();
@@ -92,10 +112,13 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
     __u32 flags = (ptgid == target_tgid ? LBT_PREV_OURS : 0) | (ntgid == target_tgid ? LBT_NEXT_OURS : 0);
     if (!flags)
         return 0;
+    __u64 ts = window_ts();
+    if (!ts)
+        return 0;
     struct lbt_event *e = reserve();
     if (!e)
         return 0;
-    e->ts = bpf_ktime_get_boot_ns();
+    e->ts = ts;
     e->kind = LBT_SWITCH;
     e->cpu = bpf_get_smp_processor_id();
     e->tid = BPF_CORE_READ(prev, pid);
@@ -138,10 +161,13 @@ int switch_tp(struct trace_event_raw_sched_switch *ctx)
         flags |= LBT_NEXT_OURS;
     if (!flags)
         return 0;
+    __u64 ts = window_ts();
+    if (!ts)
+        return 0;
     struct lbt_event *e = reserve();
     if (!e)
         return 0;
-    e->ts = bpf_ktime_get_boot_ns();
+    e->ts = ts;
     e->kind = LBT_SWITCH;
     e->cpu = bpf_get_smp_processor_id();
     e->tid = prev;

@@ -38,11 +38,13 @@ QD = ("(select c.ts from counter c join counter_track t on c.track_id = t.id "
 
 def ticks(path):
     """Checks the tick/queue_depth pairs of `trace-demo stream` (a tick, then
-    its counter, 200 us apart) and returns the tick count. Unpaired ticks may
-    only sit at the edges: before the first counter, those that fired while
-    the probes were still being attached one by one (the tick probe goes
-    first); after the last counter, one the kill cut from its counter. Every
-    tick in between must have its counter: nothing lost mid-trace."""
+    its counter, 200 us apart) and returns the tick count. The tool keeps one
+    window for every probe (opened once all are attached, closed at once at
+    the end), so a pair can be cut only at the window's edges, and by one
+    event at most: the trace may begin with a counter whose tick came just
+    before the window opened, and end with a tick whose counter came after it
+    closed (or after the kill). Every tick in between has its counter:
+    nothing lost mid-trace, no probe starting or stopping before another."""
     ok, text, rows = validate(path, "select count(*) from slice where name = 'tick'",
                               "select count(*) from slice where dur < 0",
                               "select count(*) from counter c join counter_track t on c.track_id = t.id "
@@ -53,11 +55,12 @@ def ticks(path):
     check(ok, f'{os.path.basename(path)} validates')
     check(one(rows[1]) == 0, 'no negative durations')
     n, counters, before, after = one(rows[0]), one(rows[2]), one(rows[3]), one(rows[4])
-    # before counts the first counter's own tick too
+    # before is the first counter's own tick (1) or none, its tick being
+    # outside the window (0); either way every counter pairs with one tick
     inside = n - (before - 1) - after
-    check(counters > 0 and before >= 1 and after <= 1 and inside == counters,
-          f'every tick between the first and last counter has its queue_depth value ({counters} counters, '
-          f'{n} ticks: {before - 1} before the first counter while attaching, {after} cut by the kill)')
+    check(counters > 0 and before <= 1 and after <= 1 and inside == counters,
+          f'every tick has its queue_depth value, but for one at each edge of the window ({counters} '
+          f'counters, {n} ticks: {before} before the first counter, {after} after the last)')
     return n
 
 
