@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lwip/dhcp.h"
+#include "lwip/etharp.h"
 #include "lwip/dns.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -78,6 +79,17 @@ static void report(const char *how)
             how);
 }
 
+/* Every connection from the host comes through the gateway (QEMU's user
+ * network), so its address is resolved now, before the first SYN needs
+ * an answer, rather than while a burst of them waits. */
+static void resolve_gateway(void)
+{
+    LOCK_TCPIP_CORE();
+    if (!ip4_addr_isany_val(*netif_ip4_gw(&nif)))
+        etharp_request(&nif, netif_ip4_gw(&nif));
+    UNLOCK_TCPIP_CORE();
+}
+
 static void attach(void)
 {
     ip4_addr_t addr = {0}, mask = {0}, gw = {0};
@@ -107,6 +119,7 @@ static void attach(void)
 
     if (fixed) {
         report("static");
+        resolve_gateway();
         return;
     }
     const char *w = lu_plat_getopt("net_wait");
@@ -114,8 +127,10 @@ static void attach(void)
     uint64_t deadline = lu_plat_now_ns() + wait_s * 1000000000ull;
     while (!dhcp_supplied_address(&nif) && lu_plat_now_ns() < deadline)
         sys_msleep(5);
-    if (dhcp_supplied_address(&nif))
+    if (dhcp_supplied_address(&nif)) {
         report("dhcp");
+        resolve_gateway();
+    }
     else
         kprintf("net: no DHCP lease after %lu s; still trying in the background\n", (unsigned long)wait_s);
 }

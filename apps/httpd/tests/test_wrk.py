@@ -27,4 +27,6 @@ for label, opts in boots:
         st, _, body = s.get('/1k', timeout=5)
         check(st == 200 and len(body) == 1024, f'{label}: still answering after the load')
         stalls = wrklib.virtio_stalls(mport)
+        if stalls:
+            print(''.join(l for l in s.output if 'stalled' in l))
         check(stalls == 0, f'{label}: no virtio queue stalled ({stalls} found by the detector)')

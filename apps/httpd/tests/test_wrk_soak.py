@@ -21,4 +21,6 @@ with Server('--idle', '30', launcher_args=['--metrics', str(mport)]) as s:
     st, _, body = s.get('/1k', timeout=5)
     check(st == 200 and len(body) == 1024, 'still answering after the soak')
     stalls = wrklib.virtio_stalls(mport)
+    if stalls:
+        print(''.join(l for l in s.output if 'stalled' in l))
     check(stalls == 0, f'no virtio queue stalled ({stalls} found by the detector)')

@@ -80,7 +80,10 @@ def explain_image(metrics_port):
 def virtio_stalls(metrics_port):
     """Image: the stall detector's count over every queue (kernel/drivers/virtq_watch.c)."""
     text = scrape(metrics_port)
-    vals = re.findall(r'^lucent_virtio_queue_stalls_total\{[^}]*\} (\d+)$', text, re.M)
+    vals = re.findall(r'^(lucent_virtio_queue_stalls_total\{[^}]*\}) (\d+)$', text, re.M)
     if BUILD == 'image' and not vals:
         fail('lucent_virtio_queue_stalls_total is missing from the image\'s metrics')
-    return sum(int(v) for v in vals)
+    for series, v in vals:
+        if v != '0':
+            print('  ', series, v)
+    return sum(int(v) for _, v in vals)

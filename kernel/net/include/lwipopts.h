@@ -105,6 +105,14 @@ void lu_net_mem_headroom(void);
 #define PBUF_POOL_SIZE 16 /* virtio-net receives into PBUF_RAM; the pool serves lwIP's own needs */
 #define PBUF_POOL_BUFSIZE 1536
 #define ARP_TABLE_SIZE 16
+/* Packets for an address still being resolved wait for the ARP reply
+ * instead of replacing each other (lwIP's default keeps only the last):
+ * a burst of SYNs that reaches a guest which has not yet resolved the
+ * gateway otherwise gets one SYN-ACK, and the others only when lwIP
+ * retransmits them 3 s later. */
+#define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 64
+#define MEMP_NUM_ARP_QUEUE 64
 
 /* TCP: a full-size window, and TIME_WAIT kept short (2 x 10 s) so a
  * benchmark's closed connections give their PCBs back quickly. */
