@@ -130,8 +130,7 @@ static void attach(void)
     if (dhcp_supplied_address(&nif)) {
         report("dhcp");
         resolve_gateway();
-    }
-    else
+    } else
         kprintf("net: no DHCP lease after %lu s; still trying in the background\n", (unsigned long)wait_s);
 }
 
