@@ -5,6 +5,7 @@ so even a short run reaches deep into the commands.
 
   run_fuzz.py FUZZER RUNS           the libFuzzer build
   run_fuzz.py --afl TARGET EXECS    the AFL++ build of the same harness
+  run_fuzz.py --missing WHY         fails: the build found no such engine
 """
 import os
 import sys
@@ -38,6 +39,8 @@ def seeds():
 
 
 def main():
+    if sys.argv[1] == '--missing':
+        return fuzzlib.missing(sys.argv[2])
     if sys.argv[1] == '--afl':
         return fuzzlib.run_afl(sys.argv[2], seeds(), int(sys.argv[3]), 'gdbstub-afl',
                                os.path.join(HERE, 'gdb.dict'))

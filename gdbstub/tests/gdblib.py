@@ -12,19 +12,22 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
-from lulib import BUILD, BUILD_DIR, LAUNCHER, launcher_env, skip  # noqa: E402
+from lulib import BUILD, BUILD_DIR, LAUNCHER, fail, launcher_env, skip  # noqa: E402
 
 IMAGE = os.path.join(BUILD_DIR, 'gdb-demo')
 GDB = shutil.which('gdb')
 
 
 def require_image_and_gdb():
+    """Skips in the host build (these tests apply to the image); fails where
+    gdb (tools/setup installs it) or gdb-demo (this build makes it) is missing."""
     if BUILD == 'host':
-        skip('image only: a hostbuild program is a Linux process that stock gdb debugs directly')
+        skip('applies to the image build: a hostbuild program is a Linux process that stock gdb debugs '
+             'directly')
     if not GDB:
-        skip('gdb not installed')
+        fail('gdb not found on PATH (tools/setup installs gdb)')
     if not os.path.isfile(IMAGE):
-        skip(f'{IMAGE} not built')
+        fail(f'{IMAGE} not built (ninja -C {BUILD_DIR})')
 
 
 def free_port():

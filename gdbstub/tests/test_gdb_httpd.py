@@ -12,12 +12,12 @@ import time
 import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gdblib import BUILD_DIR, Image, gdb, free_port, require_image_and_gdb  # noqa: E402
-from lulib import LAUNCHER, check, launcher_env, skip  # noqa: E402
+from lulib import LAUNCHER, check, fail, launcher_env  # noqa: E402
 
 require_image_and_gdb()
 HTTPD = os.path.join(BUILD_DIR, 'httpd')
 if not os.path.isfile(HTTPD):
-    skip(f'{HTTPD} not built')
+    fail(f'{HTTPD} not built (ninja -C {BUILD_DIR})')
 
 
 def get(port):

@@ -38,7 +38,10 @@ def series(body, prefix):
 
 def main():
     if not os.path.isfile(bridge_binary()):
-        lulib.skip('the metrics bridge is not built (needs libmicrohttpd-dev)')
+        # every build serves metrics through the bridge: missing, it is a
+        # broken build (or set-up), never a reason to skip
+        lulib.fail(f'the metrics bridge is not built: {bridge_binary()} (tools/setup installs pkg-config and '
+                   'libmicrohttpd-dev; the image build\'s tests use the host build next to it)')
     r = lulib.lucent('run', '--help')
     lulib.check(r.returncode == 0 and '--metrics [PORT]' in r.stdout, 'lucent run --help lists --metrics [PORT]')
     host = ['--host'] if lulib.BUILD == 'host' else []
