@@ -37,8 +37,8 @@ QD = ("(select c.ts from counter c join counter_track t on c.track_id = t.id "
 
 
 def ticks(path):
-    """Checks the tick/queue_depth pairs of `trace-demo stream` (a tick, then
-    its counter, 200 us apart) and returns the tick count. The tool keeps one
+    """Checks the tick/queue_depth pairs of `trace-demo stream` (a tick and
+    its counter back to back, then a 200 us sleep) and returns the tick count. The tool keeps one
     window for every probe (opened once all are attached, closed at once at
     the end), so a pair can be cut only at the window's edges, and by one
     event at most: the trace may begin with a counter whose tick came just
