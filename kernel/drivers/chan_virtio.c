@@ -96,6 +96,9 @@ void chan_host_closed(struct lu_chan *ch, int rx_end)
      * buffers posted): count all that came as the old peer's. */
     ch->hup_mark = rx_end < 0 || behind >= 64 ? ch->stats.bytes_in : ch->rx_bytes_at[(uint16_t)rx_end % 64];
     ch->stats.disconnects++;
+    klog_debug("chan %u: peer closed, rx_end %d, its bytes end at %lu (received %lu, consumed %lu)\n", ch->id,
+               rx_end, (unsigned long)ch->hup_mark, (unsigned long)ch->stats.bytes_in,
+               (unsigned long)ch->rx_consumed);
 }
 
 /* As in the hostbuild, a new peer is not seen while the old one's bytes

@@ -69,6 +69,8 @@ static uint16_t rx_queue(uint32_t port) { return (uint16_t)(port == 0 ? 0 : 2 * 
  * peer's, and a reader would drop them. When a thread holds the lock (it
  * is this CPU's interrupted thread, so we cannot wait for it) the holder
  * does it as it unlocks. */
+static bool before(uint16_t a, uint16_t b) { return (int16_t)(a - b) < 0; }
+
 static void take_snapshot(struct vcon *d, struct vcon_snap *s)
 {
     s->cin_before = d->cin.used->idx;
@@ -90,7 +92,14 @@ static void vcon_irq(void *arg)
     struct vcon *d = arg;
     d->events++;
     if (d->ready) {
-        take_snapshot(d, &d->snap[d->nsnap++ % VCON_SNAPS]);
+        /* Only a snapshot that differs from the last one is history:
+         * a stream on one port (trace) interrupts for every transmit
+         * completion, and repeats of an unchanged snapshot would push the
+         * positions vcon_rx_boundary needs out of the ring. */
+        struct vcon_snap s;
+        take_snapshot(d, &s);
+        if (!d->nsnap || memcmp(&s, &d->snap[(d->nsnap - 1) % VCON_SNAPS], sizeof s) != 0)
+            d->snap[d->nsnap++ % VCON_SNAPS] = s;
         if (kmutex_trylock(&d->lock) == 0) {
             vcon_poll_control(d);
             kmutex_unlock(&d->lock);
@@ -160,8 +169,6 @@ static int next_open(struct vcon *d, uint16_t from, uint32_t port)
     }
     return -1;
 }
-
-static bool before(uint16_t a, uint16_t b) { return (int16_t)(a - b) < 0; }
 
 /*
  * Where, in @port's receive queue, the bytes of a peer whose close is the
@@ -247,6 +254,11 @@ void vcon_poll_control(struct vcon *d)
     struct vcon_snap now;
     take_snapshot(d, &now);
     for (uint16_t k = d->cin.last_used; (buf = virtq_get(&d->cin, &len)); k++) {
+        /* A message that came after @now was taken (virtq_get looks again
+         * before it gives up) needs a snapshot that shows it, or
+         * vcon_rx_boundary could not place a close in it. */
+        if (!before(k, now.cin_before))
+            take_snapshot(d, &now);
         uint8_t msg[CIN_BUF_SIZE];
         if (len > CIN_BUF_SIZE)
             len = CIN_BUF_SIZE;

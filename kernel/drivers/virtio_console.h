@@ -16,7 +16,7 @@
 #define VCON_TX_BUF_SIZE 16384u /* transmit: fewer descriptors, exits and interrupts per MB */
 #define VCON_RX_BUFS 16
 #define VCON_TX_BUFS 16
-#define VCON_SNAPS 16 /* queue-position history kept for vcon_rx_boundary */
+#define VCON_SNAPS 64 /* queue-position history kept for vcon_rx_boundary */
 
 struct lu_chan {
     struct vcon *dev;
