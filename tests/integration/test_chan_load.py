@@ -16,17 +16,12 @@ section 1); a wedge of the console's queues shows up here as a stall.
 LUCENT_CHAN_LOAD_KERNEL_OPTS (space-separated K=V) adds kernel options to
 the boot, e.g. virtio_event_idx=off to compare by hand.
 
-Found by this test (image, at 6fbe7d7, after the EVENT_IDX fence fix): a
-metrics request that gets no answer for 5 s while the trace stream and the
-gdb port carry on, then the next connection is answered; the stall
-detector counts nothing. 12 of 13 runs failed so; with
-virtio_event_idx=off 6 of 7 passed. A raw client that reconnects per request on
-lucent.metrics (no bridge) loses one about every 6 s with EVENT_IDX on,
-with or without a trace stream, and with it off only while the trace port
-streams. The bytes are lost at a peer hand-over: nothing of the reply
-arrives. One path that would do this, not confirmed: chan_host_closed
-(kernel/drivers/chan_virtio.c) counts every byte as the old peer's when
-vcon_rx_boundary cannot place the close (-1).
+Found by this test (image): a metrics request that got no answer for 5 s
+while the trace stream and the gdb port carried on. The guest had counted
+the new peer's request as the old peer's bytes: a close that arrived after
+vcon_poll_control's snapshot could not be placed (vcon_rx_boundary -1),
+so every received byte went to the old peer. Fixed in virtio_console.c
+(a fresh snapshot for such a message); 12 of 13 runs failed before.
 """
 import os
 import re
