@@ -83,6 +83,7 @@ def _modules(root):
     """virtio_pci and virtio_net with what they depend on, in load order.
     A .deb carries no modules.dep (depmod makes it on install), so each
     module's dependencies come from modinfo."""
+    need.command(WHO, 'modinfo', 'kmod')
     moddir = glob.glob(os.path.join(root, 'lib/modules/*'))[0]
     by_name = {os.path.basename(p)[:-3].replace('-', '_'): p
                for p in glob.glob(os.path.join(moddir, 'kernel/**/*.ko'), recursive=True)}

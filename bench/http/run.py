@@ -197,6 +197,7 @@ def main():
     a = ap.parse_args()
     need.command(WHO, 'wrk', 'wrk')
     need.command(WHO, QEMU, 'qemu-system-x86')
+    need.command(WHO, 'strip', 'binutils')
     image = os.path.join(BUILD, 'image', 'httpd')
     host = os.path.join(BUILD, 'host', 'httpd')
     for f in (image, host):
