@@ -70,7 +70,11 @@ def run_afl(target, seeds, execs, name, dictionary=None, timeout_ms=1000):
         # No UI, no CPU pinning (tests run side by side), no core-dump
         # pattern check (a CI machine's is not ours to change); ASan needs
         # no memory limit (-m none) and aborts on errors, which AFL counts.
-        env = dict(os.environ, AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CPUFREQ='1',
+        # An input that outruns -t is run again with AFL_HANG_TMOUT before
+        # it is kept as a hang: these inputs take microseconds, so 10 s is a
+        # real hang, while 1 s can be a busy 2-core host (CI's parallel
+        # tests; a fresh root's run kept one that way).
+        env = dict(os.environ, AFL_NO_UI='1', AFL_NO_AFFINITY='1', AFL_SKIP_CPUFREQ='1', AFL_HANG_TMOUT='10000',
                    AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES='1', AFL_SKIP_BIN_CHECK='1',
                    ASAN_OPTIONS='abort_on_error=1:detect_leaks=0:symbolize=0')
         cmd = [afl, '-i', seed_dir, '-o', out, '-m', 'none', '-t', str(timeout_ms), '-E', str(execs), '-s', '1']
