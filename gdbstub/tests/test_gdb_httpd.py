@@ -3,6 +3,7 @@ gdb attaches (the image stops) and detaches, httpd answers again, gdb
 attaches a second time, and after that detach httpd still answers."""
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -59,7 +60,7 @@ with Httpd() as img:
                                '-ex', 'break serve_one', '-ex', 'continue', '-ex', 'echo ==stopped\\n',
                                '-ex', 'shell sleep 120', HTTPD],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, start_new_session=True)
     time.sleep(3)
     result = {}
     getter = threading.Thread(target=lambda: result.update(status=get(img.http)), daemon=True)
@@ -73,8 +74,7 @@ with Httpd() as img:
         seen += line
     check('==stopped' in seen and 'serve_one' in seen, 'a third gdb stopped httpd at a breakpoint in serve_one'
           + ('' if '==stopped' in seen else '\n' + seen[-1500:]))
-    subprocess.run(['pkill', '-KILL', '-P', str(killed.pid)])  # the shell's sleep
-    killed.kill()
+    os.killpg(killed.pid, signal.SIGKILL)  # gdb, its shell and the shell's sleep
     killed.wait()
     t0 = time.monotonic()
     getter.join(30)
