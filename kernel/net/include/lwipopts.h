@@ -105,6 +105,10 @@ void lu_net_mem_headroom(void);
 #define PBUF_POOL_SIZE 16 /* virtio-net receives into PBUF_RAM; the pool serves lwIP's own needs */
 #define PBUF_POOL_BUFSIZE 1536
 #define ARP_TABLE_SIZE 16
+/* A SYN that meets an old connection in TIME_WAIT reopens it (timewait.c). */
+#define LWIP_HOOK_FILENAME "lu_lwip_hooks.h"
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                                       \
+    lu_net_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
 /* Packets for an address still being resolved wait for the ARP reply
  * instead of replacing each other (lwIP's default keeps only the last):
  * a burst of SYNs that reaches a guest which has not yet resolved the
