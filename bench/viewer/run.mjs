@@ -1,4 +1,4 @@
-// bench/viewer: the trace viewer in headless Chromium (issue I).
+// bench/viewer: the trace viewer in headless Chromium.
 //   node bench/viewer/run.mjs BUILD_DIR [EVENTS...]     (default 100000 1000000)
 // For each size: trace-gen writes the trace with Lucent's encoder, the viewer
 // server serves it, and the page reports

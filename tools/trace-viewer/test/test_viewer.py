@@ -1,4 +1,4 @@
-"""The viewer in headless Chromium (issue I).
+"""The viewer in headless Chromium.
 
   test_viewer.py               recorded traces: apps/httpd (hostbuild) with a
                                known number of requests; trace-gen (IRQ
