@@ -1,6 +1,7 @@
 /*
  * bench-bpftrace: what one Lucent tracepoint costs the traced thread, in
- * process (issue E) and seen from outside through its USDT probe (issue H).
+ * process (trace/'s rings) and seen from outside through its USDT probe
+ * (tools/bpftrace).
  *
  *   bench-bpftrace inproc N   ns/event: empty loop, tracepoint disabled,
  *                             enabled (in-process rings; run with

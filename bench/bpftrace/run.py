@@ -2,7 +2,7 @@
 """bench/bpftrace: what a Lucent tracepoint costs the traced thread, in
 process and seen from outside, all in one run, one table:
 
-  in process (issue E): disabled, enabled (rings, drained to /dev/null)
+  in process (trace/'s rings): disabled, enabled (rings, drained to /dev/null)
   USDT probe: nothing attached; lucent-bpftrace attached (ring buffer
   drained every 10 ms, no wake-ups; and with a wake-up per event);
   bpftrace attached (where installed)

@@ -11,8 +11,8 @@ checks that everything still answers: a fresh trace connection streams, a
 scrape answers, a gdb attaches, reads registers and detaches, and the app
 is still running.
 
-The virtio EVENT_IDX path once lost notifications under load (issue J,
-section 1); a wedge of the console's queues shows up here as a stall.
+The virtio EVENT_IDX path once lost notifications under load (a store-load
+fence QEMU's TCG dropped, fixed by device_mb()); a wedge of the console's queues shows up here as a stall.
 LUCENT_CHAN_LOAD_KERNEL_OPTS (space-separated K=V) adds kernel options to
 the boot, e.g. virtio_event_idx=off to compare by hand.
 
