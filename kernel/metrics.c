@@ -1,5 +1,5 @@
 /*
- * The image's platform metrics (issue G): memory, interrupts and the
+ * The image's platform metrics: memory, interrupts and the
  * scheduler, read from the kernel's own state at scrape time, so nothing on
  * a hot path changes. hostbuild/metrics.c declares the same families where
  * Linux has an equivalent; docs/metrics.md lists which build has which.

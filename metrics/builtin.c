@@ -120,7 +120,7 @@ static void switches_collect(struct lu_metrics_sink *s, const struct lu_metric *
 LU_COLLECTOR(thread_switches, "lucent_thread_switches_total", "Times each thread was switched in.",
              LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("tid", "name"), switches_collect);
 
-/* ---- trace (issue E) ------------------------------------------------------------ */
+/* ---- trace ---------------------------------------------------------------------- */
 
 /* The registration point for trace/: it defines a strong
  * lu_metrics_trace_counts and these families fill in. */

@@ -5,10 +5,10 @@
  * when it opens a session (protocol.c), which the bridge always does, even
  * where the channel cannot tell the server that the last peer left.
  *
- * Threads come from pthreads. The image has none until its scheduler lands
- * (issue B), so pthread_create is a weak reference: where it is absent the
- * server reports -ENOSYS instead of failing the link, and the same object
- * file starts serving, unchanged, in the first image that has threads.
+ * Threads come from pthreads, which both builds have (the image's are
+ * kernel/libc/pthread.c on the scheduler). pthread_create is still a weak
+ * reference so that this portable file links on a platform without
+ * threads: there the server reports -ENOSYS instead of failing the link.
  */
 #include <errno.h>
 #include <pthread.h>

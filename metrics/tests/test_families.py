@@ -1,4 +1,4 @@
-"""The platform and httpd metrics (issue G, built-ins): httpd behind
+"""The platform and httpd metrics (the built-ins): httpd behind
 `lucent run --net --metrics`, a known number of HTTP requests, then one
 scrape through the bridge (and `lucent run --help` lists --metrics), then
 a real Prometheus server scraping the bridge while more requests go in. Every family the build promises is there,
