@@ -16,7 +16,8 @@
 #include <string.h>
 #include <lucent/plat.h>
 
-/* Weak: the image has threads only once the scheduler (issue B) is in. */
+/* Weak, so gdb-demo links on a platform without threads: its 'threads'
+ * mode then exits 77 instead. */
 #pragma weak pthread_create
 int pthread_setname_np(pthread_t t, const char *name) __attribute__((weak));
 

@@ -9,8 +9,8 @@ gdb prints `<signal handler called>`), with the arguments of the
 interrupted functions, and ends there (thread_start for a kernel thread,
 main for the main thread): no `??` frame, no `<unavailable>` value. Checked
 after the attach's stop, after a ^C, and at a breakpoint in demo_add hit by
-whichever thread comes first. The image has had threads since issue B: a
-build without them fails here."""
+whichever thread comes first. Every image has threads (the kernel's
+scheduler): a build without them fails here."""
 import os
 import re
 import sys
