@@ -121,10 +121,11 @@ void pages_free(void *p, size_t n);
 bool klog_debug_enabled(void);
 void klog_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* drivers/drivers.c: PCI and its drivers (virtio-console), started from
- * kmain once threads and interrupts are up. kernel_wait_event is how drivers
- * wait: weak, it spins; the scheduler overrides it to block until an
- * interrupt or @deadline_ns (it must still spin with interrupts off). */
+/* drivers/drivers.c: PCI and the drivers registered with PCI_DRIVER,
+ * started from kmain once threads and interrupts are up. kernel_wait_event
+ * is how a driver waits for its device, until @deadline_ns at most: with
+ * interrupts on the thread naps in the scheduler so others run; with them
+ * off (gdb stub, panic path) it spins. */
 void drivers_init(void);
 void kernel_wait_event(uint64_t deadline_ns);
 

@@ -1,8 +1,8 @@
 /*
  * Clocks: monotonic time is the TSC scaled to ns from boot; wall time is
- * the CMOS RTC reading at boot plus monotonic time since. Sleeping is a
- * halted wait here; sched/ replaces it with a real timer sleep (issue B)
- * through the weak symbol kernel_sleep_until.
+ * the CMOS RTC reading at boot plus monotonic time since. nanosleep blocks
+ * the thread in the scheduler until its deadline (kernel_sleep_until,
+ * sched/sched.c), so other threads run meanwhile.
  */
 #include <errno.h>
 #include <sys/time.h>

@@ -5,9 +5,10 @@
  * emits (field numbers from perfetto_trace.proto v55.3). It knows nothing
  * about rings, threads or channels: the caller hands it records and
  * tracepoint metadata and gets bytes. The drain in trace/drain.c is one
- * caller; host tools (issue H: records read from USDT probes by libbpf) are
- * another. Every function appends one or more whole `Trace.packet` fields
- * to the buffer, so a concatenation of their outputs is a valid trace.
+ * caller; host tools (tools/bpftrace: records read from USDT probes by
+ * libbpf) are another. Every function appends one or more whole
+ * `Trace.packet` fields to the buffer, so a concatenation of their outputs
+ * is a valid trace.
  *
  * Each function returns 0, or -ENOSPC and leaves the buffer unchanged when
  * the packet does not fit. Freestanding-safe: no malloc, no stdio.

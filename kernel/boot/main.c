@@ -105,7 +105,7 @@ void kmain(struct hvm_start_info *si)
     locks_threads_up();
     apic_init();
     __asm__ volatile("sti");
-    drivers_init(); /* PCI, virtio-console: the channels (issue C) */
+    drivers_init(); /* PCI and its drivers: virtio-console carries the channels */
     __libc_init_array();
     exit(main(argc, argv_buf));
 }

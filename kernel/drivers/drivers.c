@@ -1,8 +1,8 @@
 /*
  * Device start-up, and the one hook through which drivers wait.
  *
- * drivers_init() runs from kmain once threads and interrupts are up, so the
- * interrupt code (issue B) is up before any driver could ask for a vector.
+ * drivers_init() runs from kmain once threads and interrupts are up, so
+ * irq_alloc can hand out vectors to any driver that asks.
  * Drivers themselves register with PCI_DRIVER (pci.h); nothing here lists
  * them.
  */

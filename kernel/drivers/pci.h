@@ -2,7 +2,8 @@
  * PCI for drivers: the devices found at boot, their config space, their
  * BARs (assigned and enabled by pci.c before any driver sees them) and a
  * registration macro. Owns enumeration and resource assignment; does not
- * own interrupts (the interrupt controller code routes INTx/MSI-X, issue B).
+ * own interrupts (msix.h points MSI-X entries at vectors, which belong to
+ * arch/x86_64/irq.c).
  */
 #ifndef LU_KERNEL_PCI_H
 #define LU_KERNEL_PCI_H

@@ -5,9 +5,9 @@
  * with virtq_setup, then virtio_pci_ready.
  *
  * Completion: virtq_get never waits; virtq_wait waits through
- * kernel_wait_event, which spins today and which the scheduler overrides to
- * block until an interrupt (issue B). With interrupts off (gdb stub, panic)
- * callers loop on virtq_get, which needs nothing but memory reads.
+ * kernel_wait_event (drivers.c), which naps in the scheduler with interrupts
+ * on and spins with them off. Callers that run with interrupts off (gdb
+ * stub, panic) may loop on virtq_get, which needs nothing but memory reads.
  */
 #ifndef LU_KERNEL_VIRTIO_H
 #define LU_KERNEL_VIRTIO_H

@@ -26,10 +26,9 @@
 #include "../sched/sched.h"
 #include "virtio_console.h"
 
-/* drivers/msix.c (written with virtio-net) is linked today only into images
- * that pull in the network stack. Until it joins the kernel library the
- * console takes MSI-X where it is linked and polls where it is not: a weak
- * reference does not pull it in, and is NULL when absent. */
+/* Weak, so the console still links where drivers/msix.c is absent (NULL:
+ * it then polls instead of taking MSI-X). msix.c is in the kernel library,
+ * so every image has it today. */
 int pci_msix_route(struct pci_dev *pci, unsigned entry, int vector) __attribute__((weak));
 
 #define VIRTIO_CONSOLE_F_MULTIPORT 1

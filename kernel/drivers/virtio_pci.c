@@ -3,8 +3,10 @@
  * PCI capabilities that point into the device's BARs. Transitional devices
  * (1af4:1000-103f) also offer the legacy I/O-port interface; it is ignored
  * here. Owns reset, feature negotiation, status and queue registration;
- * ring memory belongs to virtqueue.c. Interrupt vectors are left at
- * VIRTIO_MSI_NO_VECTOR until the interrupt code can route them (issue B).
+ * ring memory belongs to virtqueue.c. Every queue and the config change
+ * start at VIRTIO_MSI_NO_VECTOR; a driver that wants interrupts points them
+ * at an MSI-X entry with virtio_pci_set_msix (the entry's vector is msix.c's
+ * business).
  */
 #include <errno.h>
 #include <string.h>
