@@ -1,7 +1,7 @@
 /*
  * lucent-bpftrace: a Lucent hostbuild process's tracepoints and the
  * kernel's scheduling of its threads, as one Perfetto trace, recorded from
- * outside the process with eBPF (issue H). See docs/bpftrace.md.
+ * outside the process with eBPF. See docs/bpftrace.md.
  *
  * The loop: the BPF side writes records without waking anyone; every 10 ms
  * this takes what is in the ring, encodes it and appends whole packets to

@@ -1,4 +1,4 @@
-"""lucent bpftrace (issue H), bad input: a PID that does not exist, a binary
+"""lucent bpftrace, bad input: a PID that does not exist, a binary
 and a process without Lucent probes, a traced process killed mid-trace (by
 PID, and one the tool started), and --duration. Each gives a clear message;
 where tracing had begun the trace is valid and holds the events up to the

@@ -1,4 +1,4 @@
-"""lucent bpftrace (issue H): a hostbuild httpd serving N requests, traced
+"""lucent bpftrace: a hostbuild httpd serving N requests, traced
 from outside with eBPF, attached by PID and stopped with Ctrl-C (SIGINT).
 The trace validates; it has N http_request slices with their arguments,
 sched_switch activity for httpd's threads, and every request begins inside a

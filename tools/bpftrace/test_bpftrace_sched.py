@@ -1,4 +1,4 @@
-"""lucent bpftrace (issue H): sched_switch each way the tool can follow it:
+"""lucent bpftrace: sched_switch each way the tool can follow it:
 tp_btf and raw_tp (no tracefs needed), and the classic tracepoint (tracefs,
 mounted in the tool's own private mount namespace where the host has none).
 Each trace of trace-demo validates, has every work slice, and "running"
