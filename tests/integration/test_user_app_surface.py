@@ -1,5 +1,5 @@
 """An app built outside the tree with `lucent build` carries the whole
-observability surface, as an in-tree program does (issue J 3, issue L 2).
+observability surface, as an in-tree program does.
 
 The test writes a small threaded C program (two files, a header found
 through -I, a step size that only -D gives, libm through -lm, a symbol that
