@@ -17,8 +17,6 @@ per set the medians and ranges over N runs of the floor's exit, the
 image's first line and exit, and their ratios to the floor's exit.
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import io
 import os
 import statistics
@@ -34,21 +32,15 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 
 def load_launcher():
-    loader = importlib.machinery.SourceFileLoader('lucent_launcher', os.path.join(ROOT, 'tools', 'lucent'))
-    spec = importlib.util.spec_from_loader('lucent_launcher', loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    # The launcher imports its helpers in main(), which a module load skips.
-    for helper in ('lucent_proc',):
-        if os.path.exists(os.path.join(ROOT, 'tools', helper + '.py')) and not hasattr(mod, helper):
-            setattr(mod, helper, importlib.import_module(helper))
-    return mod
+    """The launcher's boot (Run, kvm_usable), imported after LUCENT_BUILD_ROOT is set."""
+    from launcher import qemu
+    return qemu
 
 
 def boot(L, image, devices):
     """One boot of @image with the device set @devices, as `lucent run` makes it."""
-    import lucent_channels
-    import lucent_net
+    from launcher import channels as lucent_channels
+    from launcher import net as lucent_net
     extra, run_dir = [], None
     if devices in ('run', 'net'):
         run_dir = lucent_channels.RunDir('bench-boot')

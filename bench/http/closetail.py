@@ -82,8 +82,8 @@ def main():
     bench.need.command('closetail', 'wrk', 'wrk')
     bench.need.command('closetail', 'nstat', 'iproute2')
     L = bench.load_launcher()
-    import lucent_channels
-    import lucent_net
+    from launcher import channels as lucent_channels
+    from launcher import net as lucent_net
     tmp = tempfile.mkdtemp(prefix='closetail-')
     pcap = os.path.join(tmp, 'guest.pcap')
     script = os.path.join(tmp, 'tail.lua')

@@ -20,8 +20,6 @@ Build trees come from LUCENT_BUILD_ROOT (default build/); the Linux guest
 is assembled in BUILD/linux-guest (bench/http/linux_guest.py).
 """
 import argparse
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -42,6 +40,7 @@ LAUNCHER = os.path.join(ROOT, 'tools', 'lucent')
 QEMU = os.environ.get('LUCENT_QEMU', 'qemu-system-x86_64')
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, 'tools'))  # the launcher package
 import need  # noqa: E402  bench/need.py
 import linux_guest  # noqa: E402
 
@@ -66,16 +65,9 @@ end
 
 
 def load_launcher():
-    loader = importlib.machinery.SourceFileLoader('lucent_launcher', LAUNCHER)
-    spec = importlib.util.spec_from_loader('lucent_launcher', loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    # The launcher imports its helpers in main(), which a module load skips.
-    for helper in ('lucent_proc',):
-        if os.path.exists(os.path.join(ROOT, 'tools', helper + '.py')) and not hasattr(mod, helper):
-            sys.path.insert(0, os.path.join(ROOT, 'tools'))
-            setattr(mod, helper, importlib.import_module(helper))
-    return mod
+    """The launcher's boot (Run, kvm_usable), imported after LUCENT_BUILD_ROOT is set."""
+    from launcher import qemu
+    return qemu
 
 
 def free_port():
@@ -211,8 +203,7 @@ def main():
     # QEMU's hostfwd listens with a backlog of 1; `lucent run --net` preloads
     # tools/qemu-backlog into QEMU to lift it, and the Linux guest's QEMU
     # gets the same, so both sit behind the same front door.
-    sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    import lucent_net
+    from launcher import net as lucent_net
     shim = lucent_net.backlog_shim_path()
     env = {'LUCENT_ACCEL': accel}
     guest_env = dict(env, LD_PRELOAD=shim) if os.path.exists(shim) else dict(env)

@@ -53,7 +53,7 @@ with tempfile.TemporaryDirectory() as d:
         # An image linked by hand without the gdb stub: --gdb refuses it
         # instead of printing an attach command that cannot work.
         sys.path.insert(0, os.path.join(SRC, 'tools'))
-        import lucent_build
+        from launcher import build as lucent_build
         with open(os.path.join(BUILD_DIR, 'lucent-app.json')) as f:
             recipe = json.load(f)
         check(any('gdbstub' in lib for lib in recipe['libs']), 'the image recipe links the gdb stub')

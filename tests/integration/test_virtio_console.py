@@ -15,9 +15,6 @@ the launcher's channel wiring, so the driver is tested on its own):
   - a used-ring id the driver never posted (out of range, or not in
     flight) panics with a message naming it (tests/apps/virtq_bad.c).
 """
-import importlib
-import importlib.machinery
-import importlib.util
 import io
 import os
 import random
@@ -38,16 +35,10 @@ for _name in ('chan-echo', 'chan-threads', 'virtq-bad'):
     if not os.path.isfile(os.path.join(BUILD_DIR, _name)):
         fail(f'{os.path.join(BUILD_DIR, _name)} not built (ninja -C {BUILD_DIR}): the channel checks need it')
 
-os.environ.update(launcher_env())
-_loader = importlib.machinery.SourceFileLoader('lucent_launcher', LAUNCHER)
-_spec = importlib.util.spec_from_loader('lucent_launcher', _loader)
-lucent = importlib.util.module_from_spec(_spec)
-_loader.exec_module(lucent)
-# The launcher imports its helpers in main(), which a module load skips;
-# Run needs lucent_proc (tools/lucent_proc.py) to start QEMU.
-if not hasattr(lucent, 'lucent_proc'):
-    sys.path.insert(0, os.path.dirname(LAUNCHER))
-    lucent.lucent_proc = importlib.import_module('lucent_proc')
+os.environ.update(launcher_env())  # first: the launcher reads LUCENT_BUILD_ROOT when imported
+sys.path.insert(0, os.path.dirname(LAUNCHER))
+from launcher.common import LucentError  # noqa: E402
+from launcher.qemu import Run  # noqa: E402  (the launcher's own boot, without its channel wiring)
 
 IMAGE = os.path.join(BUILD_DIR, 'chan-echo')
 
@@ -63,7 +54,7 @@ class Boot:
         for i, name in enumerate(ports):
             extra += ['-chardev', f'socket,id=c{i},path={self.sock(name)},server=on,wait=off',
                       '-device', f'virtserialport,chardev=c{i},name={name}']
-        self.run = lucent.Run(image, list(args), timeout=timeout, run_dir=self.dir, kernel_opts=kernel_opts,
+        self.run = Run(image, list(args), timeout=timeout, run_dir=self.dir, kernel_opts=kernel_opts,
                               extra_qemu=extra)
         self.out = io.BytesIO()
         self.run.start()
@@ -78,7 +69,7 @@ class Boot:
     def _stream(self):
         try:
             self.status = self.run.stream(self.out)
-        except lucent.LucentError as e:
+        except LucentError as e:
             self.error = str(e)
 
     def console(self):
@@ -147,7 +138,7 @@ def echo_round_trip(s, data, rng):
 
 
 # 0. Split-ring bookkeeping, then a device that returns a bad descriptor id.
-run = lucent.Run(os.path.join(BUILD_DIR, 'virtq-bad'), ['chains'], timeout=30)
+run = Run(os.path.join(BUILD_DIR, 'virtq-bad'), ['chains'], timeout=30)
 run.start()
 out = io.BytesIO()
 status = run.stream(out)
@@ -155,12 +146,12 @@ print(out.getvalue().decode(errors='replace'))
 check(status == 0 and b'chains ok' in out.getvalue(),
       f'descriptor chains completed out of order are freed and reused (status {status})')
 for mode, why in (('range', 'out of range'), ('stale', 'not in flight')):
-    run = lucent.Run(os.path.join(BUILD_DIR, 'virtq-bad'), [mode], timeout=30)
+    run = Run(os.path.join(BUILD_DIR, 'virtq-bad'), [mode], timeout=30)
     run.start()
     out = io.BytesIO()
     try:
         status = run.stream(out)
-    except lucent.LucentError as e:
+    except LucentError as e:
         status = str(e)
     text = out.getvalue().decode(errors='replace')
     print(text)

@@ -1,4 +1,5 @@
-"""`lucent trace`: record a running program's Perfetto trace stream.
+"""`lucent trace`, and the launcher's trace plugin: record a running
+program's Perfetto trace stream.
 
   lucent trace [--out FILE] [--categories LIST] [--duration S] RUN_DIR
 
@@ -7,12 +8,13 @@ process and for an image's virtio port), asks for LIST (default: all
 categories) with a one-line control message, and copies the stream to FILE.
 Only whole TracePackets are written, so FILE opens in ui.perfetto.dev at any
 moment, even after the collector is killed. `lucent run --trace FILE` uses
-the same collector from boot (start_background below).
+the same collector from boot (start_background, and the Trace plugin below).
 
 The control messages the guest understands (trace/drain.c), one per line:
 `enable LIST`, `disable LIST`, `set LIST`; anything else is ignored.
 """
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -20,10 +22,13 @@ import sys
 import threading
 import time
 
+from .common import ROOT, LucentError
+from .plugin import Plugin
+
 SOCK_NAME = 'lucent.trace.sock'
 
 
-class TraceError(Exception):
+class TraceError(LucentError):
     pass
 
 
@@ -144,8 +149,8 @@ def start_background(run_dir, out, categories='all'):
 
 def main(argv):
     if any(x == '--serve' or x.startswith('--serve=') for x in argv):
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'trace-viewer'))
-        import lucent_viewer  # tools/lucent normally dispatches there itself
+        sys.path.insert(0, os.path.join(ROOT, 'tools', 'trace-viewer'))
+        import lucent_viewer  # tools/trace-viewer/lucent_viewer.py: the web viewer
         return lucent_viewer.main(argv)
     p = argparse.ArgumentParser(prog='lucent trace', description='Record the Perfetto trace stream of a '
                                 'running Lucent program (image or hostbuild) into a file.',
@@ -178,71 +183,41 @@ def main(argv):
     return 0
 
 
-if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
 
+class Trace(Plugin):
+    """--trace FILE records the program from boot: tracing on from the first
+    instruction (trace=all unless a trace= kernel option is given), the
+    program waits up to 10 s for this collector (trace_wait=10), and the
+    collector copies the stream until the program ends."""
 
-def _pop_trace_option(argv):
-    """Removes --trace FILE (before any `--`) from argv; returns (FILE or None, argv)."""
-    out, rest, i = None, [], 0
-    while i < len(argv):
-        a = argv[i]
-        if a == '--':
-            rest += argv[i:]
-            break
-        if a == '--trace' and i + 1 < len(argv):
-            out = argv[i + 1]
-            i += 2
-            continue
-        if a.startswith('--trace='):
-            out = a[len('--trace='):]
-        else:
-            rest.append(a)
-        i += 1
-    return out, rest
+    def add_arguments(self, command, parser):
+        if command != 'run':
+            return
+        g = parser.add_argument_group('trace (docs/tracing.md)')
+        g.add_argument('--trace', metavar='FILE', help='record the Perfetto trace from boot into FILE (tracing on '
+                       'from the first instruction; see also `lucent trace --help`)')
 
-
-def with_trace(cmd_run, note):
-    """Wraps `lucent run` so that --trace FILE records the program from boot:
-    tracing on from the first instruction (trace=all unless a trace= kernel
-    option is given), the program waits up to 10 s for this collector
-    (trace_wait=10), and the collector copies the stream until the program ends."""
-    import shutil
-
-    def run(argv):
-        opts = argv[:argv.index('--')] if '--' in argv else argv
-        if any(a in ('-h', '--help') for a in opts):
-            try:
-                return cmd_run(argv)
-            finally:  # argparse exits after its help; ours follows it
-                print('  --trace FILE       record the Perfetto trace from boot into FILE (tracing on\n'
-                      '                     from the first instruction; see also `lucent trace --help`)')
-        out, argv = _pop_trace_option(argv)
-        if out is None:
-            return cmd_run(argv)
+    @contextlib.contextmanager
+    def wrap(self, ctx):
+        if ctx.args.trace is None:
+            yield
+            return
+        # categories come from the kernel command line (trace=, in
+        # contribute): the collector must not widen a trace=CATS the user chose
+        c = start_background(ctx.run_dir.path, ctx.args.trace, categories=None)
         try:
-            import lucent_channels  # noqa: F401  (run dirs, QEMU's channel ports)
-        except ImportError:
-            print('lucent: error: --trace needs channel support in the launcher (tools/lucent_channels.py)',
-                  file=sys.stderr)
-            return 2
-        from lucent_channels import run_dir_option
-        given, made, argv = run_dir_option(argv, 'trace')
-        opts = argv[:argv.index('--')] if '--' in argv else argv
-        extra = ['--kernel-opt', 'trace_wait=10']
-        if not any(o.startswith('trace=') for o in opts):
-            extra += ['--kernel-opt', 'trace=all']
-        # categories come from the kernel command line (trace=, above): the
-        # collector must not widen a trace=CATS the user chose
-        c = start_background(given, out, categories=None)
-        try:
-            return cmd_run(extra + argv)
+            yield
         finally:
             c.finish()
             if c.error:
-                note(f'trace: {c.error}')
+                ctx.note(f'trace: {c.error}')
             else:
-                note(f'trace: {c.packets} packets, {c.bytes} bytes in {out}')
-            if made:
-                shutil.rmtree(made, ignore_errors=True)
-    return run
+                ctx.note(f'trace: {c.packets} packets, {c.bytes} bytes in {ctx.args.trace}')
+
+    def contribute(self, ctx):
+        if ctx.args.trace is None:
+            return
+        extra = ['trace_wait=10']
+        if not any(o.startswith('trace=') for o in ctx.args.kernel_opt):
+            extra.append('trace=all')
+        ctx.kernel_opts[:0] = extra  # before the user's own, which come later and win

@@ -1,4 +1,4 @@
-"""lucent_gdb: the launcher's gdb options (`lucent run --gdb`), for tools/lucent.
+"""The launcher's gdb plugin: `lucent run --gdb` and its kin.
 
   lucent run --gdb [PORT] APP      serve the image's gdb stub on 127.0.0.1:PORT
   lucent run --gdb-wait APP        the same, stopped before main() until gdb attaches
@@ -11,23 +11,11 @@ COM2 UART). The kernel side reads the `gdb=` kernel option (kernel/gdb.c).
 A hostbuild program needs none of this: it is a Linux process, and stock
 gdb runs it directly.
 """
-import os
 import shlex
 import socket
 import sys
 
-
-def normalize_argv(argv):
-    """`--gdb APP`: the app is not a port. Make it `--gdb=auto APP`, since
-    argparse would otherwise take the app name as the optional PORT."""
-    out = list(argv)
-    for i, a in enumerate(out):
-        if a == '--':
-            break
-        if a == '--gdb' and (i + 1 == len(out) or not out[i + 1].isdigit()):
-            out[i] = '--gdb=auto'
-            break
-    return out
+from .plugin import Plugin, optional_value
 
 
 def port_arg(s):
@@ -67,10 +55,10 @@ def setup(a, image, note):
     # An image linked without the stub (by hand, or by an older `lucent
     # build`) would get an attach command that cannot work: gdb times out on
     # qSupported. Say so instead.
-    import lucent_build
+    from . import build
     try:
-        has_stub = 'lu_gdb_dispatch' in lucent_build.elf_defines(image, {'lu_gdb_dispatch'})
-    except (lucent_build.BuildError, OSError):
+        has_stub = 'lu_gdb_dispatch' in build.elf_defines(image, {'lu_gdb_dispatch'})
+    except (build.BuildError, OSError):
         has_stub = False
     if not has_stub:
         print(f'lucent: error: {image} has no gdb stub (lu_gdb_dispatch is not linked): build it with '
@@ -94,7 +82,7 @@ def setup(a, image, note):
         note(f'gdb stub on 127.0.0.1:{port} ({what}): {cmd}')
     else:
         print(cmd, file=sys.stderr, flush=True)
-    # nodelay (on the chardev, lucent_channels.qemu_args): without it Nagle
+    # nodelay (on the chardev, channels.qemu_args): without it Nagle
     # and gdb's delayed ACKs cost 40 ms per round trip.
     return ['gdb=' + ','.join(modes)], []
 
@@ -104,3 +92,19 @@ def tcp_channels(a):
     lucent.gdb when setup() chose a gdb port."""
     port = getattr(a, 'gdb_tcp_port', None)
     return {'lucent.gdb': port} if port else {}
+
+
+class Gdb(Plugin):
+    def add_arguments(self, command, parser):
+        if command == 'run':
+            add_arguments(parser.add_argument_group('gdb (gdbstub/README.md)'))
+
+    def prepare_argv(self, command, argv):
+        # `--gdb APP`: the app is not a port
+        return optional_value(argv, '--gdb', str.isdigit)
+
+    def contribute(self, ctx):
+        opts, qemu = setup(ctx.args, ctx.program, ctx.note)
+        ctx.kernel_opts += opts
+        ctx.qemu_args += qemu
+        ctx.tcp_channels.update(tcp_channels(ctx.args))

@@ -1,4 +1,4 @@
-"""Channels for the lucent launcher: the run directory and QEMU's wiring.
+"""Channels for the launcher: the run directory and QEMU's wiring.
 
 A channel is a named byte stream between a Lucent program and a host tool
 (docs/channels.md). Host tools connect to <run dir>/<name>.sock and cannot
@@ -11,7 +11,7 @@ tell which build is on the other end:
   launcher only chooses the directory and hands it over in LUCENT_RUN_DIR.
 
 This module owns the directory's name, creation and removal, and the QEMU
-arguments. It does not own the run itself (tools/lucent does).
+arguments. It does not own the run itself (run.py does).
 """
 import os
 import shutil
@@ -36,24 +36,6 @@ def base_dir():
     if xdg:
         return os.path.join(xdg, 'lucent')
     return os.path.join(tempfile.gettempdir(), f'lucent-{os.getuid()}', 'lucent')
-
-
-def run_dir_option(argv, prefix):
-    """For a wrapper of `lucent run` that must know the run directory before
-    the program starts (a metrics bridge, a trace collector): the --run-dir
-    given in argv (before any --), or a fresh one made beside the launcher's
-    own and added to argv. Returns (run_dir, made, argv); made is the
-    directory to remove afterwards, or None when the user chose it."""
-    opts = argv[:argv.index('--')] if '--' in argv else argv
-    for i, a in enumerate(opts):
-        if a == '--run-dir' and i + 1 < len(opts):
-            return opts[i + 1], None, argv
-        if a.startswith('--run-dir='):
-            return a[len('--run-dir='):], None, argv
-    base = base_dir()
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    made = tempfile.mkdtemp(prefix=f'{prefix}-{os.getpid()}-', dir=base)
-    return made, made, ['--run-dir', made] + argv
 
 
 def _private_dir(path):

@@ -1,4 +1,4 @@
-"""Child processes and stop signals for the lucent launcher.
+"""Child processes and stop signals for the launcher.
 
 Every long-running command (`run`, `demo`, `trace`, `metrics`, `bpftrace`)
 must end on Ctrl-C (SIGINT to the terminal's process group), SIGTERM or

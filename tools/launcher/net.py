@@ -1,4 +1,4 @@
-"""Networking for the lucent launcher: `lucent run --net [--port P] APP`.
+"""The launcher's network plugin: `lucent run --net [--port P] APP`.
 
 - image: QEMU user networking (slirp) with one forwarded port,
   `-netdev user,id=n0,hostfwd=tcp:127.0.0.1:PORT-:80 -device virtio-net-pci,netdev=n0`.
@@ -10,7 +10,7 @@
 
 Host-facing ports bind to 127.0.0.1 unless --net-bind says otherwise. PORT
 is a free one unless --port gives it. This module owns the arguments and
-the port; the run itself belongs to tools/lucent.
+the port; the run itself belongs to run.py.
 
 QEMU's user network listens on the forwarded port with a backlog of 1, so
 a burst of new connections overflows the host kernel's accept queue and
@@ -20,6 +20,9 @@ QEMU's environment to raise it; backlog.c has the measurements.
 """
 import os
 import socket
+
+from .common import ROOT, LucentError
+from .plugin import Plugin
 
 GUEST_PORT = 80
 
@@ -67,8 +70,7 @@ def setup(a, host, note):
 
 
 def backlog_shim_path():
-    root = os.environ.get('LUCENT_BUILD_ROOT',
-                          os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'build'))
+    root = os.environ.get('LUCENT_BUILD_ROOT', os.path.join(ROOT, 'build'))
     return os.path.join(root, 'host', 'tools', 'qemu-backlog', 'lucent-qemu-backlog.so')
 
 
@@ -84,3 +86,17 @@ def preload_backlog_shim(note):
     pre = os.environ.get('LD_PRELOAD', '')
     if path not in pre.split():
         os.environ['LD_PRELOAD'] = (pre + ' ' + path).strip()
+
+
+class Net(Plugin):
+    def add_arguments(self, command, parser):
+        if command == 'run':
+            add_arguments(parser.add_argument_group('network (docs/networking.md)'))
+
+    def contribute(self, ctx):
+        try:
+            app_args, qemu = setup(ctx.args, ctx.host, ctx.note)
+        except (ValueError, OSError) as e:
+            raise LucentError(f'--net: {e}')
+        ctx.app_args += app_args
+        ctx.qemu_args += qemu

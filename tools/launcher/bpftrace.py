@@ -1,5 +1,5 @@
 """`lucent bpftrace`: runs tools/bpftrace's lucent-bpftrace from the host
-build (issue H). An app name (`lucent bpftrace httpd -- --port 8081`)
+build (docs/bpftrace.md). An app name (`lucent bpftrace httpd -- --port 8081`)
 becomes that app's hostbuild executable; a PID or a path goes as is."""
 import os
 import sys

@@ -1,4 +1,4 @@
-"""Metrics for the lucent launcher: the host bridge (docs/metrics.md).
+"""The launcher's metrics plugin and command: the host bridge (docs/metrics.md).
 
   lucent metrics [--port P] [--bind ADDR] [--timeout MS] RUN_DIR
   lucent run --metrics [PORT] APP ...
@@ -6,10 +6,10 @@
 The bridge (tools/metrics-bridge, a C program on libmicrohttpd) serves
 http://ADDR:PORT/metrics and asks the guest over <RUN_DIR>/lucent.metrics.sock
 on each scrape. This module finds it, runs it, and wires it into `lucent run`.
-It does not own the run or the run directory (tools/lucent and
-tools/lucent_channels.py do).
+It does not own the run or the run directory (run.py and channels.py do).
 """
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -17,8 +17,11 @@ import sys
 import tempfile
 import time
 
+from .common import LucentError
+from .plugin import Plugin, optional_value
 
-class MetricsError(Exception):
+
+class MetricsError(LucentError):
     pass
 
 
@@ -38,7 +41,7 @@ class Bridge:
         port_file = os.path.join(self.tmp, 'port')
         cmd = [bridge_path(build_root), '--port', str(port), '--bind', bind, '--timeout', str(timeout_ms),
                '--port-file', port_file, run_dir]
-        from lucent_proc import spawn  # dies with the launcher, even on SIGKILL
+        from .proc import spawn  # dies with the launcher, even on SIGKILL
         self.proc = spawn(cmd, stdout=subprocess.DEVNULL if quiet else None)
         deadline = time.monotonic() + 10
         while not os.path.exists(port_file):
@@ -52,7 +55,7 @@ class Bridge:
         self.url = f'http://{host}:{self.port}/metrics'
 
     def stop(self):
-        from lucent_proc import stop
+        from .proc import stop
         stop(self.proc, grace=1.0)  # it stops on SIGTERM at once; a hung one is killed
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -74,71 +77,42 @@ def cmd_metrics(argv, build_root):
     os.execv(cmd[0], cmd)
 
 
-def pop_metrics_option(argv):
-    """Takes `--metrics [PORT]` (or `--metrics=PORT`) out of a `lucent run`
-    command line, before its `--`. Returns (port or None, the rest)."""
-    rest, port, i = [], None, 0
-    while i < len(argv):
-        a = argv[i]
-        if a == '--':
-            rest += argv[i:]
-            break
-        if a == '--metrics':
-            port = 0
-            if i + 1 < len(argv) and argv[i + 1].isdigit():
-                port = int(argv[i + 1])
-                i += 1
-        elif a.startswith('--metrics='):
-            if not a[10:].isdigit():
-                raise MetricsError(f'bad metrics port {a[10:]!r}')
-            port = int(a[10:])
-        else:
-            rest.append(a)
-        i += 1
-    return port, rest
+def port_arg(s):
+    """--metrics's PORT: digits (0 is any free port), or 'auto' (plugin.optional_value)."""
+    if s == 'auto':
+        return 0
+    if s.isdigit():
+        return int(s)
+    raise argparse.ArgumentTypeError(f'bad metrics port {s!r}')
 
 
-# Appended to `lucent run --help`: the option is taken off the command line
-# here, before `lucent run` parses the rest, so its parser cannot list it.
-RUN_HELP = """
-metrics (docs/metrics.md):
-  --metrics [PORT]   serve the program's Prometheus metrics at
-                     http://127.0.0.1:PORT/metrics (default: a free port,
-                     printed) through a host bridge that asks the guest
-                     over its lucent.metrics channel on each scrape"""
+class Metrics(Plugin):
+    """--metrics [PORT] runs a bridge beside the program, on the run
+    directory, for as long as the program runs."""
 
+    def add_arguments(self, command, parser):
+        if command != 'run':
+            return
+        g = parser.add_argument_group('metrics (docs/metrics.md)')
+        g.add_argument('--metrics', nargs='?', const=0, type=port_arg, metavar='PORT',
+                       help="serve the program's Prometheus metrics at http://127.0.0.1:PORT/metrics (default: "
+                       'a free port, printed) through a host bridge that asks the guest over its lucent.metrics '
+                       'channel on each scrape')
 
-def wants_help(argv):
-    """True when `lucent run` is asked for its help (before any `--`)."""
-    for a in argv:
-        if a == '--':
-            return False
-        if a in ('-h', '--help'):
-            return True
-    return False
+    def prepare_argv(self, command, argv):
+        # `--metrics APP`: the app is not a port
+        return optional_value(argv, '--metrics', str.isdigit)
 
-
-def with_metrics(cmd_run, build_root, note):
-    """Wraps `lucent run` so that --metrics [PORT] runs a bridge beside the
-    program, on the run directory, for as long as the program runs."""
-    def run(argv):
-        if wants_help(argv):
-            try:
-                return cmd_run(argv)
-            finally:  # argparse exits after its help; ours follows it
-                print(RUN_HELP)
-        port, argv = pop_metrics_option(argv)
-        if port is None:
-            return cmd_run(argv)
+    @contextlib.contextmanager
+    def wrap(self, ctx):
+        if ctx.args.metrics is None:
+            yield
+            return
+        from .common import BUILD
         # The bridge must know the directory before the program starts.
-        from lucent_channels import run_dir_option
-        given, made, argv = run_dir_option(argv, 'metrics')
-        bridge = Bridge(build_root, given, port, quiet=True)
-        note(f'metrics at {bridge.url}')
+        bridge = Bridge(BUILD, ctx.run_dir.path, ctx.args.metrics, quiet=True)
+        ctx.note(f'metrics at {bridge.url}')
         try:
-            return cmd_run(argv)
+            yield
         finally:
             bridge.stop()
-            if made:
-                shutil.rmtree(made, ignore_errors=True)
-    return run
