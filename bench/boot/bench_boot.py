@@ -5,7 +5,7 @@ instruction, booted with the same QEMU machine and the same devices.
 
 usage: bench/boot/bench_boot.py [--runs N] [--app hello] [--devices run,net]
 
-The devices are those `lucent run` attaches (tools/lucent, Run.qemu_cmd):
+The devices are those `lucent run` attaches (tools/launcher/qemu.py, Run.qemu_cmd):
 - run: the virtio-serial controller with its four ports (lucent.trace,
   lucent.metrics, lucent.gdb, lucent.test), as every `lucent run` has;
 - net: the same plus virtio-net on QEMU's user network with a forwarded

@@ -49,7 +49,7 @@ def wait_port(port, proc, timeout=20):
 
 
 def qemu(port_args, append, console):
-    # The launcher's machine (tools/lucent, Run.qemu_cmd), TCG.
+    # The launcher's machine (tools/launcher/qemu.py, Run.qemu_cmd), TCG.
     return subprocess.Popen([QEMU, '-machine', 'pc,accel=tcg', '-cpu', 'max', '-m', '64M', '-nodefaults',
                              '-no-reboot', '-display', 'none', '-kernel', IMAGE, '-append', append,
                              '-serial', f'file:{console}',
@@ -95,7 +95,7 @@ def run(kind, steps, kernel_opts=()):
     port = free_port()
     with tempfile.NamedTemporaryFile(suffix='.console') as console:
         if kind == 'lucent':
-            # The launcher's arguments for --gdb (tools/lucent_channels.py).
+            # The launcher's arguments for --gdb (tools/launcher/channels.py).
             proc = qemu(['-device', 'virtio-serial-pci,id=vser,disable-legacy=on,ioeventfd=off', '-chardev',
                          f'socket,id=gdb,host=127.0.0.1,port={port},server=on,wait=off,nodelay=on',
                          '-device', 'virtserialport,bus=vser.0,chardev=gdb,name=lucent.gdb'],

@@ -199,7 +199,7 @@ def main():
     accel = os.environ.get('LUCENT_ACCEL') or ('kvm' if L.kvm_usable() else 'tcg')
     if accel not in ('kvm', 'tcg'):
         sys.exit(f'{WHO}: LUCENT_ACCEL={accel}: use kvm or tcg')
-    image_cpu = 'max' if accel == 'tcg' else 'host'  # what tools/lucent's Run.qemu_cmd gives the image
+    image_cpu = 'max' if accel == 'tcg' else 'host'  # what Run.qemu_cmd (tools/launcher/qemu.py) gives the image
     # QEMU's hostfwd listens with a backlog of 1; `lucent run --net` preloads
     # tools/qemu-backlog into QEMU to lift it, and the Linux guest's QEMU
     # gets the same, so both sit behind the same front door.

@@ -90,7 +90,7 @@ class Image:
     def qemu_pids(self):
         """QEMU runs in a session of its own (the launcher starts it so),
         so it is found by the port only it was given (the lucent.gdb
-        chardev's, tools/lucent_channels.py)."""
+        chardev's, tools/launcher/channels.py)."""
         mark = f'host=127.0.0.1,port={self.port},'.encode()
         pids = []
         for d in os.listdir('/proc'):

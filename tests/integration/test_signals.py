@@ -1,7 +1,7 @@
 """Every long-running launcher command ends on Ctrl-C and on SIGTERM within
 two seconds and leaves no process behind; `run` and `demo` killed outright
 (SIGKILL) take the VM (or the hostbuild process) and every helper with them,
-and free their ports (tools/lucent_proc.py says how).
+and free their ports (tools/launcher/proc.py says how).
 
 Ctrl-C is sent as a terminal sends it: SIGINT to the command's process group
 (each command starts in a session of its own, like a shell's foreground job).

@@ -1,5 +1,5 @@
 /*
- * LD_PRELOAD shim for QEMU (tools/lucent_net.py puts it in QEMU's
+ * LD_PRELOAD shim for QEMU (tools/launcher/net.py puts it in QEMU's
  * environment with `run --net`): raises the backlog of every listen() to
  * at least 256.
  *

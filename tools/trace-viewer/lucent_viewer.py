@@ -14,7 +14,7 @@ server waits for it to come back (a fresh stream, appended). `--out FILE`
 also records what it collects.
 
 What this module owns: HTTP, the live collection for pages. It does not own
-the page (web/) or recording without a page (tools/lucent_trace.py).
+the page (web/) or recording without a page (tools/launcher/trace.py).
 Python stdlib only: the viewer needs no node at run time.
 """
 import argparse
