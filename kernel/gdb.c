@@ -169,7 +169,7 @@ static bool nmi(struct trap_frame *tf)
         return true;
     /* A thread inside a channel call holds the device lock: leave its
      * queue work alone. The port's bytes stay unread, and the lock's
-     * release raises this NMI again (vcon_gdb_unlocked). */
+     * release raises this NMI again (gdb_chan.c, port_unlocked). */
     if (!gdb_chan_lock())
         return true;
     int p = lu_gdb_poll(&stub);

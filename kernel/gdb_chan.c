@@ -1,8 +1,9 @@
 /*
  * The gdb stub's transport over the lucent.gdb virtio-serial port, and the
- * hook through which the port's interrupt stops a running image (^C, or a
- * new gdb attaching). kernel/gdb.c picks it when the image has the port
- * and falls back to the COM2 UART when not.
+ * client of that port (virtio_console.h's port API) through which its
+ * interrupt stops a running image (^C, or a new gdb attaching).
+ * kernel/gdb.c picks it when the image has the port and falls back to the
+ * COM2 UART when not.
  *
  * Why this port and not only the UART: under emulation a UART moves one
  * byte per I/O instruction, and each one is an exit into QEMU that takes
@@ -24,11 +25,9 @@
 #include <string.h>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/irq.h"
-#include "drivers/msix.h"
 #include "drivers/virtio_console.h"
 #include "gdb_chan.h"
 #include "kernel.h"
-#include "sched/sched.h"
 
 static struct lu_chan *port;
 static void (*stop_hook)(unsigned vector);
@@ -53,18 +52,12 @@ static size_t out_len;
  * The race between "nothing there" and `hlt` is closed in the NMI: if it
  * lands on the hlt itself, it returns past it (gdb_chan_nmi_wake).
  */
-static bool nmi_mode;       /* the receive queue signals by NMI */
-static uint16_t nmi_entry;  /* its MSI-X table entry */
-static bool control_on_nmi; /* the control queue signals by NMI too (while stopped) */
-static bool nmi_missed;     /* an NMI found the device lock held: retried at unlock (vcon_gdb_unlocked) */
+static bool nmi_mode;   /* the receive queue signals by NMI */
+static bool nmi_missed; /* an NMI found the device lock held: retried at unlock (port_unlocked) */
 extern const char gdb_chan_hlt[];
 
-static bool rx_pending(void)
-{
-    struct virtq *cin = &port->dev->cin;
-    return in_pos < in_len || port->rx_count || port->hup_read || port->rx.used->idx != port->rx.last_used ||
-           cin->used->idx != cin->last_used; /* maybe gdb's departure (a PORT_OPEN 0) */
-}
+/* Control messages count: one may be gdb's departure (a PORT_OPEN 0). */
+static bool rx_pending(void) { return in_pos < in_len || vcon_port_rx_pending(port); }
 
 static void halt_for_rx(void)
 {
@@ -104,14 +97,11 @@ static bool spin_for_rx(void)
 
 bool gdb_chan_nmi_mode(void) { return nmi_mode; }
 bool gdb_chan_rx_pending(void) { return port && rx_pending(); }
-bool gdb_chan_has_bytes(void)
-{
-    return port && (in_pos < in_len || port->rx_count || port->rx.used->idx != port->rx.last_used);
-}
+bool gdb_chan_has_bytes(void) { return port && (in_pos < in_len || vcon_port_has_bytes(port)); }
 
 bool gdb_chan_lock(void)
 {
-    if (kmutex_trylock(&port->dev->lock) == 0) {
+    if (vcon_port_trylock(port)) {
         nmi_missed = false;
         return true;
     }
@@ -122,51 +112,34 @@ bool gdb_chan_lock(void)
 /*
  * The device lock was just released (vcon_unlock). If an NMI found it held
  * and left gdb's bytes unread, raise that NMI again now. Waiting for the
- * device's next interrupt instead (vcon_gdb_hook) can wait long: a notify
- * is completed within the write that made it (ioeventfd=off), so its
+ * device's next interrupt instead (port_irq) can wait long: a notify is
+ * completed within the write that made it (ioeventfd=off), so its
  * interrupt comes while the writer still holds the lock, and an idle image
  * has no next one. Seen as a gdb attach timing out against the demo.
  */
-void vcon_gdb_unlocked(struct vcon *d)
+static void port_unlocked(struct lu_chan *ch)
 {
-    if (!nmi_missed || !nmi_mode || !port || port->dev != d)
+    if (!nmi_missed || !nmi_mode)
         return;
     nmi_missed = false;
     lapic_self_nmi();
 }
-void gdb_chan_unlock(void) { vcon_unlock(port->dev); }
-
-/* NMI delivery mode (Intel SDM 11.11.2: data bits 10:8 = 100b). The MSI
- * data word irq_msi_message builds for a vector is the vector itself, so
- * this "vector" makes pci_msix_route program an NMI. */
-#define MSI_DELIVER_NMI (4 << 8)
+void gdb_chan_unlock(void) { vcon_port_unlock(port); }
 
 static void setup_nmi(void)
 {
-    struct vcon *d = port->dev;
-    struct pci_dev *pci = d->v.pci;
     const char *o = lu_plat_getopt("gdbnmi");
-    if (!d->irq || !pci || !pci->msix_cap || (o && !strcmp(o, "off")))
-        return; /* no MSI-X: the shared vector (vcon_gdb_hook) and spinning */
-    /* Entry 0 is the device's shared vector (virtio_console.c), the only
-     * one it uses; take the table's last (QEMU's virtio-serial-pci has 2). */
-    unsigned entry = (pci_read16(pci, pci->msix_cap + 2) & 0x7ffu);
-    if (entry == 0 || pci_msix_route(pci, entry, MSI_DELIVER_NMI) != 0)
-        return;
-    if (virtio_pci_set_msix(&d->v, port->rx.index, (uint16_t)entry) != 0) {
-        vcon_queue_irq(d, &port->rx); /* back to the shared entry */
-        return;
-    }
+    if ((o && !strcmp(o, "off")) || vcon_port_rx_nmi(port) != 0)
+        return; /* no MSI-X: the shared vector (port_irq) and spinning */
     nmi_mode = true;
-    nmi_entry = (uint16_t)entry;
     const char *spin = lu_plat_getopt("gdbspin");
     uint64_t us = spin ? strtoull(spin, NULL, 10) : 1000;
     spin_cycles = us * (lu_plat_cycles_per_sec() / 1000000);
     /* Transmit completions need no interrupt: the stub writes only with
-     * interrupts off and reclaims buffers as it goes (QEMU hands them back
-     * within the notify). Each one would otherwise be a pending device
-     * interrupt taken on every resume, one per step. */
-    virtio_pci_set_msix(&d->v, port->tx.index, 0xFFFF /* VIRTIO_MSI_NO_VECTOR */);
+     * interrupts off and reclaims buffers as it goes. Each one would
+     * otherwise be a pending device interrupt taken on every resume, one
+     * per step. */
+    vcon_port_tx_no_irq(port);
 }
 
 /*
@@ -177,14 +150,7 @@ static void setup_nmi(void)
  * entry as well (two register writes the first time it halts in a stop,
  * two more on resume), and a departure ends the session.
  */
-static void control_to_nmi(bool on)
-{
-    struct vcon *d = port->dev;
-    if (control_on_nmi == on)
-        return;
-    virtio_pci_set_msix(&d->v, d->cin.index, on ? nmi_entry : 0);
-    control_on_nmi = on;
-}
+static void control_to_nmi(bool on) { vcon_port_control_nmi(port, on); }
 
 void gdb_chan_resumed(void)
 {
@@ -267,39 +233,39 @@ bool gdb_chan_transport(struct lu_gdb_transport *io)
     return true;
 }
 
-void gdb_chan_start(void (*on_rx)(unsigned vector))
-{
-    unsigned long f = irq_save(); /* the hook runs from the device's interrupt */
-    stop_hook = on_rx;
-    irq_restore(f);
-    setup_nmi();
-}
-
-bool gdb_chan_has_irq(void) { return port && port->dev->irq; }
-
 /*
- * Called at the end of the virtio-console interrupt (vcon_irq), for any
- * queue's event. While the image runs gdb only sends ^C, or a packet when
- * a new gdb attaches; the cheap check below skips every interrupt of
- * other ports. The stub goes on only when the device lock is free: a
- * thread interrupted inside a channel call holds it, and its half-done
- * queue work must not be trampled. Such a ^C waits for the next interrupt
- * of the device, which a held lock makes likely soon (its holder is
- * talking to the device).
+ * Called at the end of every virtio-console interrupt, for any queue's
+ * event. While the image runs gdb only sends ^C, or a packet when a new
+ * gdb attaches; the cheap check below skips every interrupt of other
+ * ports. (A control message the handler left for the lock's holder needs
+ * no look of its own: the lock is held, and the trylock below fails.) The
+ * stub goes on only when the device lock is free: a thread interrupted
+ * inside a channel call holds it, and its half-done queue work must not be
+ * trampled. Such a ^C waits for the next interrupt of the device, which a
+ * held lock makes likely soon (its holder is talking to the device).
  */
-void vcon_gdb_hook(struct vcon *d)
+static void port_irq(struct lu_chan *ch)
 {
-    if (!port || port->dev != d || !stop_hook || !port->opened)
-        return;
     /* In NMI mode the NMI serves gdb's bytes; here only those it left
      * because the lock was busy. */
     if (nmi_mode && !nmi_missed)
         return;
-    if (!rx_pending() && !d->ctrl_pending)
+    if (!rx_pending())
         return;
-    if (kmutex_trylock(&d->lock) != 0)
+    if (!vcon_port_trylock(ch))
         return;
     nmi_missed = false;
-    stop_hook((unsigned)d->irq); /* channel calls in here go on without the lock: it is ours */
-    vcon_unlock(d);
+    stop_hook(vcon_port_irq(ch)); /* channel calls in here go on without the lock: it is ours */
+    vcon_port_unlock(ch);
 }
+
+static const struct vcon_port_client client = {.on_irq = port_irq, .on_unlock = port_unlocked};
+
+void gdb_chan_start(void (*on_rx)(unsigned vector))
+{
+    stop_hook = on_rx; /* before the client: the interrupt calls it */
+    vcon_port_set_client(port, &client);
+    setup_nmi();
+}
+
+bool gdb_chan_has_irq(void) { return port && vcon_port_irq(port); }

@@ -24,12 +24,8 @@
 #include "../arch/x86_64/irq.h"
 #include "../kernel.h"
 #include "../sched/sched.h"
+#include "msix.h"
 #include "virtio_console.h"
-
-/* Weak, so the console still links where drivers/msix.c is absent (NULL:
- * it then polls instead of taking MSI-X). msix.c is in the kernel library,
- * so every image has it today. */
-int pci_msix_route(struct pci_dev *pci, unsigned entry, int vector) __attribute__((weak));
 
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
 enum {
@@ -80,11 +76,19 @@ static void take_snapshot(struct vcon *d, struct vcon_snap *s)
     s->cin_after = d->cin.used->idx;
 }
 
-/* The gdb stub (kernel/gdb_chan.c): stops the image from the interrupt
- * when gdb sent ^C or a new gdb attaches on its port. Weak: absent, no-op. */
-void vcon_gdb_hook(struct vcon *d) __attribute__((weak));
-/* ... and its retry once the device lock is free (see vcon_unlock). */
-void vcon_gdb_unlocked(struct vcon *d) __attribute__((weak));
+/* Tells each port's client (vcon_port_set_client) of an interrupt, or of
+ * the lock's release. A client is set before its bit, and its bit cleared
+ * before it, so a reader that sees the bit may still find NULL. */
+static void tell_clients(struct vcon *d, bool unlocked)
+{
+    for (uint32_t m = __atomic_load_n(&d->clients, __ATOMIC_ACQUIRE); m; m &= m - 1) {
+        struct lu_chan *ch = &d->port[__builtin_ctz(m)];
+        const struct vcon_port_client *c = __atomic_load_n(&ch->client, __ATOMIC_ACQUIRE);
+        void (*fn)(struct lu_chan *) = !c ? NULL : unlocked ? c->on_unlock : c->on_irq;
+        if (fn)
+            fn(ch);
+    }
+}
 
 static void vcon_irq(void *arg)
 {
@@ -107,8 +111,8 @@ static void vcon_irq(void *arg)
         }
     }
     sched_wake_all(&d->waiters);
-    if (vcon_gdb_hook)
-        vcon_gdb_hook(d);
+    if (d->clients)
+        tell_clients(d, false);
 }
 
 void vcon_unlock(struct vcon *d)
@@ -120,10 +124,10 @@ void vcon_unlock(struct vcon *d)
     }
     kmutex_unlock(&d->lock);
     irq_restore(f);
-    /* A ^C or a new gdb that came while we held the lock was left for now
-     * (gdb_chan.c): this is the moment it can be served. */
-    if (vcon_gdb_unlocked)
-        vcon_gdb_unlocked(d);
+    /* A client that found the lock held from its interrupt or NMI left
+     * its work for now: this is the moment it can be done. */
+    if (d->clients)
+        tell_clients(d, true);
 }
 
 void vcon_queue_irq(struct vcon *d, struct virtq *q)
@@ -360,7 +364,7 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci)
     d->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     /* One MSI-X entry for every queue: waiters recheck all their queues
      * anyway, so telling queues apart would buy nothing. */
-    int vec = pci_msix_route ? irq_alloc(vcon_irq, d, "virtio-console") : -ENOSYS;
+    int vec = irq_alloc(vcon_irq, d, "virtio-console");
     if (vec > 0 && pci_msix_route(pci, 0, vec) == 0)
         d->irq = vec;
     uint32_t max = *(volatile uint32_t *)(d->v.device_cfg + 4); /* virtio_console_config.max_nr_ports */
@@ -391,6 +395,62 @@ static int vcon_start(struct vcon *d, struct pci_dev *pci)
     klog_debug("virtio-console: %u ports max, features %lx, %s\n", max, (unsigned long)d->v.features,
                d->irq ? "msi-x" : "polled");
     return 0;
+}
+
+/* ---- the port API (virtio_console.h) ------------------------------------- */
+
+void vcon_port_set_client(struct lu_chan *ch, const struct vcon_port_client *c)
+{
+    struct vcon *d = ch->dev;
+    uint32_t bit = 1u << ch->id;
+    unsigned long f = irq_save(); /* the interrupt handler reads both */
+    if (c) {
+        __atomic_store_n(&ch->client, c, __ATOMIC_RELEASE);
+        __atomic_or_fetch(&d->clients, bit, __ATOMIC_RELEASE);
+    } else {
+        __atomic_and_fetch(&d->clients, ~bit, __ATOMIC_RELEASE);
+        __atomic_store_n(&ch->client, NULL, __ATOMIC_RELEASE);
+    }
+    irq_restore(f);
+}
+
+bool vcon_port_trylock(struct lu_chan *ch) { return kmutex_trylock(&ch->dev->lock) == 0; }
+void vcon_port_unlock(struct lu_chan *ch) { vcon_unlock(ch->dev); }
+
+/* NMI delivery mode (Intel SDM 11.11.2: data bits 10:8 = 100b). The MSI
+ * data word irq_msi_message builds for a vector is the vector itself, so
+ * this "vector" makes pci_msix_route program an NMI. */
+#define MSI_DELIVER_NMI (4 << 8)
+#define VIRTIO_MSI_NO_VECTOR 0xFFFF
+
+int vcon_port_rx_nmi(struct lu_chan *ch)
+{
+    struct vcon *d = ch->dev;
+    struct pci_dev *pci = d->v.pci;
+    if (!d->irq || !pci || !pci->msix_cap)
+        return -ENODEV;
+    /* Entry 0 is the device's shared vector (vcon_start), the only one it
+     * uses; take the table's last (QEMU's virtio-serial-pci has 2). */
+    unsigned entry = (pci_read16(pci, pci->msix_cap + 2) & 0x7ffu);
+    if (entry == 0 || pci_msix_route(pci, entry, MSI_DELIVER_NMI) != 0)
+        return -ENODEV;
+    if (virtio_pci_set_msix(&d->v, ch->rx.index, (uint16_t)entry) != 0) {
+        vcon_queue_irq(d, &ch->rx); /* back to the shared entry */
+        return -EIO;
+    }
+    ch->nmi_entry = (uint16_t)entry;
+    return 0;
+}
+
+void vcon_port_tx_no_irq(struct lu_chan *ch) { virtio_pci_set_msix(&ch->dev->v, ch->tx.index, VIRTIO_MSI_NO_VECTOR); }
+
+void vcon_port_control_nmi(struct lu_chan *ch, bool on)
+{
+    struct vcon *d = ch->dev;
+    if (ch->control_on_nmi == on)
+        return;
+    virtio_pci_set_msix(&d->v, d->cin.index, on ? ch->nmi_entry : 0);
+    ch->control_on_nmi = on;
 }
 
 /* The initializer is the macro's last argument. */

@@ -3,6 +3,12 @@
  * driver (virtio_console.c: control queue, port discovery, host open/close)
  * and the channel API on top of it (chan_virtio.c: lu_chan_*). A struct
  * lu_chan is one port.
+ *
+ * The port API at the end (vcon_port_*) is for a client that needs more of
+ * a port than lu_chan_* gives: to hear of its input from the device's
+ * interrupt, to take the device lock from an interrupt or NMI, and to have
+ * the port signal by NMI. The gdb stub's transport (kernel/gdb_chan.c) is
+ * that client; the driver knows nothing of it.
  */
 #ifndef LU_KERNEL_VIRTIO_CONSOLE_H
 #define LU_KERNEL_VIRTIO_CONSOLE_H
@@ -42,6 +48,9 @@ struct lu_chan {
      * interleave (a non-blocking writer only tries it). */
     pthread_mutex_t wlock;
     struct lu_chan_stats stats;
+    const struct vcon_port_client *client; /* vcon_port_set_client */
+    uint16_t nmi_entry;                    /* MSI-X entry of vcon_port_rx_nmi, 0: none */
+    bool control_on_nmi;                   /* vcon_port_control_nmi(on) */
 };
 
 struct vcon {
@@ -66,6 +75,7 @@ struct vcon {
     } snap[VCON_SNAPS];
     uint32_t nsnap;
     struct lu_waitq waiters;
+    uint32_t clients; /* bit n: port n has a client (vcon_port_set_client) */
     struct virtio_dev v;
     struct virtq cin, cout; /* control: device to driver, driver to device */
     uint8_t *cin_mem, *cout_mem;
@@ -93,5 +103,65 @@ void chan_collect(struct lu_chan *ch);
  * -1 when it cannot be told (then all received so far count as its). */
 void chan_host_closed(struct lu_chan *ch, int rx_end);
 void chan_host_opened(struct lu_chan *ch);
+
+/* ---- the port API ------------------------------------------------------- */
+
+/* What a port's client is told. Both must be cheap: on_irq runs for every
+ * interrupt of the device, whichever port or queue it was for, and
+ * on_unlock for every release of the device lock. */
+struct vcon_port_client {
+    /* From the device's interrupt handler, interrupts off, after the
+     * handler's own work (control messages, waking waiters). The device
+     * lock is not held: take it with vcon_port_trylock to touch the port. */
+    void (*on_irq)(struct lu_chan *ch);
+    /* Each time the device lock is released (vcon_unlock), after the
+     * release: a client whose vcon_port_trylock failed can retry now. */
+    void (*on_unlock)(struct lu_chan *ch);
+};
+
+/* Registers @c (NULL: none) for the opened port @ch. Safe against the
+ * device's interrupt. */
+void vcon_port_set_client(struct lu_chan *ch, const struct vcon_port_client *c);
+
+/* The vector the device interrupts on, or 0 when it has none (MSI-X
+ * missing or refused): then waits poll, and on_irq never runs. */
+static inline unsigned vcon_port_irq(const struct lu_chan *ch) { return (unsigned)ch->dev->irq; }
+
+/* The host sent bytes the port's readers have not taken yet (or that the
+ * device has used and no one collected). Lock-free, from any context:
+ * inline, for a client that polls it in a loop. */
+static inline bool vcon_port_has_bytes(const struct lu_chan *ch)
+{
+    return ch->rx_count || ch->rx.used->idx != ch->rx.last_used;
+}
+
+/* As vcon_port_has_bytes, or a read owes -EPIPE (the peer left), or
+ * control messages wait, which may say the peer left. Lock-free. */
+static inline bool vcon_port_rx_pending(const struct lu_chan *ch)
+{
+    const struct virtq *cin = &ch->dev->cin;
+    return ch->rx_count || ch->hup_read || ch->rx.used->idx != ch->rx.last_used || cin->used->idx != cin->last_used;
+}
+
+/* The device lock from an interrupt or NMI, where waiting for it is not
+ * possible (its holder is the interrupted thread). False when busy. */
+bool vcon_port_trylock(struct lu_chan *ch);
+/* Releases it as every holder does (vcon_unlock). */
+void vcon_port_unlock(struct lu_chan *ch);
+
+/* Moves the port's receive queue to an MSI-X entry of its own that
+ * delivers an NMI, so its input is seen even with interrupts off. Returns
+ * 0, -ENODEV when the device has no MSI-X or no spare entry, or -EIO when
+ * the device refuses (the queue stays on the shared vector). */
+int vcon_port_rx_nmi(struct lu_chan *ch);
+/* Stops the port's transmit completions from interrupting at all, for a
+ * client that writes only with interrupts off: its buffers come back as it
+ * writes (QEMU hands them back within the notify), and each completion
+ * would otherwise be a device interrupt pending until interrupts are on. */
+void vcon_port_tx_no_irq(struct lu_chan *ch);
+/* While @on, the device's control queue signals the port's NMI too (a
+ * peer leaving is a control message); otherwise the shared vector. Only
+ * after vcon_port_rx_nmi succeeded. */
+void vcon_port_control_nmi(struct lu_chan *ch, bool on);
 
 #endif

@@ -89,7 +89,7 @@ try:
         # Ten attaches, not one: a gdb whose first bytes came while a thread
         # held the console's lock (the trace stream writes all the time) used
         # to wait for an interrupt that an idle image never sent, and time
-        # out (about 1 attach in 6 before vcon_gdb_unlocked).
+        # out (about 1 attach in 6 before gdb_chan.c's retry at unlock).
         outs = []
         for _ in range(10):
             r = subprocess.run(['gdb', '-nx', '-batch', '-ex', 'set pagination off', '-ex',
