@@ -6,7 +6,7 @@
  * and a triple fault under -no-reboot exits 0.
  */
 #include <stdio.h>
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "kernel.h"
 #include "sched/sched.h"
 

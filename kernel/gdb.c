@@ -22,9 +22,10 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/gdb_target.h"
-#include "arch/x86_64/irq.h"
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/gdb_target.h>
+#include <arch/irq.h>
 #include "gdb_chan.h"
 #include "kernel.h"
 

@@ -23,8 +23,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/irq.h"
+#include <arch/apic.h>
+#include <arch/cpu.h>
 #include "drivers/virtio_console.h"
 #include "gdb_chan.h"
 #include "kernel.h"

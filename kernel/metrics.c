@@ -10,7 +10,7 @@
  */
 #include <malloc.h>
 #include <lucent/metrics.h>
-#include "arch/x86_64/irq.h"
+#include <arch/irq.h>
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
 #include "kernel.h"

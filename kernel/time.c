@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <sys/time.h>
 #include <time.h>
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "kernel.h"
 
 static uint64_t tsc0, boot_epoch_ns, mult; /* ns = (cycles * mult) >> 32 */

@@ -19,7 +19,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "../sched/sched.h"
 #include "virtio_console.h"

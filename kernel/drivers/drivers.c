@@ -6,9 +6,8 @@
  * Drivers themselves register with PCI_DRIVER (pci.h); nothing here lists
  * them.
  */
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/device_mb.h"
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
+#include <arch/device_mb.h>
 #include "../kernel.h"
 #include "../sched/sched.h"
 #include "pci.h"

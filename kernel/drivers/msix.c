@@ -3,7 +3,7 @@
  * capability; each 16-byte entry is an address, a data word and a mask bit.
  */
 #include <errno.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/irq.h>
 #include "../kernel.h"
 #include "msix.h"
 

@@ -16,7 +16,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "pci.h"
 

@@ -1,6 +1,6 @@
 /* COM1 (16550 at 0x3f8), polled: the console. Polling keeps it usable from
  * fault handlers and before interrupts exist. */
-#include "../arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 
 #define COM1 0x3f8

@@ -21,7 +21,8 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include "../kernel.h"
 #include "../sched/sched.h"
 #include "msix.h"

@@ -26,13 +26,14 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
 #include "lwip/snmp.h"
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
-#include "../arch/x86_64/irq.h"
 #include "../kernel.h"
 #include "../sched/sched.h"
 #include "msix.h"

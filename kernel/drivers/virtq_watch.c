@@ -13,10 +13,10 @@
  * tolerate both.
  */
 #include <stdlib.h>
-#include "../arch/x86_64/irq.h"
+#include <lucent/metrics.h>
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "../sched/sched.h"
-#include <lucent/metrics.h>
 #include "virtio.h"
 
 #define LOOKS_PER_STALL 4

@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../arch/x86_64/device_mb.h"
+#include <arch/device_mb.h>
 #include "../kernel.h"
 #include "virtio.h"
 

@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 
 static bool have_rdrand;

@@ -10,7 +10,7 @@
 #include <sched.h>
 #include <string.h>
 #include <time.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "../sched/sched.h"
 

@@ -10,10 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include "lwip/opt.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
-#include "../arch/x86_64/irq.h"
 #include "../kernel.h"
 #include "../sched/sched.h"
 

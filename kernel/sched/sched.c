@@ -7,8 +7,8 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/irq.h"
+#include <arch/apic.h>
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "sched.h"
 

@@ -10,7 +10,7 @@
  * were refused for no reason. A waiter that loses the race queues again.
  */
 #include <errno.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "sched.h"
 

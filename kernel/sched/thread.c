@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../arch/x86_64/irq.h"
+#include <arch/cpu.h>
 #include "../kernel.h"
 #include "sched.h"
 

@@ -1,9 +1,9 @@
 /* Chooses device_mb()'s fence (device_mb.h says why there are two). */
 #include <string.h>
 #include <lucent/plat.h>
+#include <arch/cpu.h>
+#include <arch/device_mb.h>
 #include "../../kernel.h"
-#include "cpu.h"
-#include "device_mb.h"
 
 bool device_mb_port = true; /* the safe choice until device_mb_init has looked */
 

@@ -22,10 +22,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/cpu.h>
+#include <arch/gdb_target.h>
 #include "../../kernel.h"
 #include "../../sched/sched.h"
-#include "cpu.h"
-#include "gdb_target.h"
 
 static struct trap_frame *stopped_tf;
 static uint32_t stopped_tid;

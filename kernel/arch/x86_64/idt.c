@@ -5,8 +5,9 @@
  */
 #include <errno.h>
 #include <lucent/trace.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include "../../kernel.h"
-#include "cpu.h"
 
 struct __attribute__((packed)) idt_gate {
     uint16_t off_lo, sel;
@@ -95,8 +96,6 @@ const char *trap_name(uint64_t vector)
         return exc_names[vector];
     return vector < 32 ? "reserved exception" : "interrupt";
 }
-
-void irq_dispatch(struct trap_frame *tf); /* arch/x86_64/irq.c */
 
 /* Every CPU exception, before the debugger or the fatal path sees it (the
  * panic path then flushes the trace, so the last event is the fault). */

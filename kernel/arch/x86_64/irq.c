@@ -4,8 +4,10 @@
  * ended a time slice. Handlers run with interrupts off and must not block.
  */
 #include <errno.h>
+#include <arch/apic.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include "../../kernel.h"
-#include "irq.h"
 
 struct slot {
     irq_fn fn;

@@ -11,9 +11,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include "../../kernel.h"
-#include "cpu.h"
-#include "irq.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)

@@ -6,8 +6,8 @@
  * boot cost of comparable unikernels. Five ms against a 1.19 MHz PIT gives
  * about 0.02% error, far below what scheduling needs.
  */
+#include <arch/cpu.h>
 #include "../../kernel.h"
-#include "cpu.h"
 
 #define PIT_HZ 1193182ULL
 #define CAL_MS 5

@@ -3,10 +3,10 @@
  * The stub's protocol core is gdbstub/; its target interface is
  * gdbstub/gdbstub.h.
  */
-#ifndef LU_KERNEL_GDB_TARGET_H
-#define LU_KERNEL_GDB_TARGET_H
+#ifndef LU_ARCH_GDB_TARGET_H
+#define LU_ARCH_GDB_TARGET_H
 #include <stdbool.h>
-#include "../../../gdbstub/gdbstub.h"
+#include "../../../../../gdbstub/gdbstub.h"
 
 struct trap_frame;
 

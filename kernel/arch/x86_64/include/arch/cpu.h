@@ -1,6 +1,7 @@
 /* x86_64 instructions the kernel needs, as inline functions. */
-#ifndef LU_KERNEL_CPU_H
-#define LU_KERNEL_CPU_H
+#ifndef LU_ARCH_CPU_H
+#define LU_ARCH_CPU_H
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -70,6 +71,27 @@ static inline uint64_t read_rflags(void)
     __asm__ volatile("pushfq; popq %0" : "=r"(f));
     return f;
 }
+/* Interrupt flag (RFLAGS.IF), nested-safe: irq_save returns the previous
+ * state for irq_restore. */
+static inline unsigned long irq_save(void)
+{
+    unsigned long f;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
+    return f;
+}
+static inline void irq_restore(unsigned long f)
+{
+    if (f & (1UL << 9))
+        __asm__ volatile("sti" ::: "memory");
+}
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline bool irq_enabled(void)
+{
+    unsigned long f;
+    __asm__ volatile("pushfq; popq %0" : "=r"(f));
+    return f & (1UL << 9);
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));

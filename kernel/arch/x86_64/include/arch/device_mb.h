@@ -20,8 +20,8 @@
  * hypervisor we cannot vouch for: correct everywhere, a few hundred
  * nanoseconds dearer). The kernel option device_mb=mfence|port overrides.
  */
-#ifndef LU_KERNEL_DEVICE_MB_H
-#define LU_KERNEL_DEVICE_MB_H
+#ifndef LU_ARCH_DEVICE_MB_H
+#define LU_ARCH_DEVICE_MB_H
 #include <stdbool.h>
 
 extern bool device_mb_port;

@@ -1,7 +1,10 @@
-/* Interrupt vectors and the interrupt API for drivers. */
-#ifndef LU_KERNEL_IRQ_H
-#define LU_KERNEL_IRQ_H
-#include <stdbool.h>
+/*
+ * Interrupt vectors and device interrupt dispatch (irq.c): how drivers get
+ * a vector and a handler. Masking interrupts is cpu.h's, the interrupt
+ * controllers apic.h's.
+ */
+#ifndef LU_ARCH_IRQ_H
+#define LU_ARCH_IRQ_H
 #include <stdint.h>
 
 struct trap_frame;
@@ -29,33 +32,7 @@ void irq_msi_message(int vector, uint64_t *addr, uint32_t *data);
 uint64_t irq_count(unsigned vector);
 const char *irq_name(unsigned vector);
 
-/* Nested-safe disable/enable: irq_save returns the previous state. */
-static inline unsigned long irq_save(void)
-{
-    unsigned long f;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
-    return f;
-}
-static inline void irq_restore(unsigned long f)
-{
-    if (f & (1UL << 9))
-        __asm__ volatile("sti" ::: "memory");
-}
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline bool irq_enabled(void)
-{
-    unsigned long f;
-    __asm__ volatile("pushfq; popq %0" : "=r"(f));
-    return f & (1UL << 9);
-}
-
-/* apic.c */
-void apic_init(void);
-void apic_timer_arm(uint64_t deadline_ns);
-void lapic_eoi(void);
-unsigned lapic_id(void);
-void lapic_self_nmi(void);
-void ioapic_route(unsigned irq, unsigned vector, bool masked);
-bool apic_timer_is_tsc_deadline(void);
+/* The dispatch of a device interrupt, from the trap entry (idt.c). */
+void irq_dispatch(struct trap_frame *tf);
 
 #endif
