@@ -6,8 +6,14 @@
  * and a triple fault under -no-reboot exits 0.
  */
 #include <stdio.h>
+#include <lucent/plat.h>
+#include <arch/backtrace.h>
 #include <arch/cpu.h>
+#include <arch/trap.h>
+#include "exit.h"
 #include "kernel.h"
+#include "lib/kprintf.h"
+#include "lib/symbols.h"
 #include "sched/sched.h"
 
 static void debugcon(const char *s)
@@ -41,9 +47,6 @@ __attribute__((noreturn)) void kernel_exit(int status)
 /* The flight recorder and the gdb stub hook in here (weak defaults). */
 __attribute__((weak)) void panic_flush_hook(void) {}
 __attribute__((weak)) bool panic_debugger_hook(int signo, struct trap_frame *tf) { return false; }
-
-const char *trap_name(uint64_t vector);
-const char *kernel_current_thread_name(void);
 
 static int dying; /* a fault while reporting a fault goes straight out */
 

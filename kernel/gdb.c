@@ -22,19 +22,19 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/gdb_target.h>
 #include <arch/irq.h>
+#include <arch/trap.h>
+#include "boot/boot.h"
 #include "gdb_chan.h"
-#include "kernel.h"
+#include "lib/klog.h"
+#include "lib/kprintf.h"
 
 #define COM2 0x2f8
 enum { RBR = 0, THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
-
-void trap_set_exception_hook(bool (*hook)(struct trap_frame *tf)); /* arch/x86_64/idt.c */
-int trap_signal(uint64_t vector);
-int main(int argc, char **argv);
 
 static struct lu_gdb stub;
 static bool enabled, wait_for_panic;

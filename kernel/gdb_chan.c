@@ -23,11 +23,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/trap.h>
 #include "drivers/virtio_console.h"
 #include "gdb_chan.h"
-#include "kernel.h"
 
 static struct lu_chan *port;
 static void (*stop_hook)(unsigned vector);

@@ -13,11 +13,10 @@
 #include <arch/irq.h>
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
-#include "kernel.h"
-
-uint64_t sched_context_switches(void); /* sched/sched.c */
-uintptr_t pages_low_mark(void);        /* mm/pages.c */
-size_t pages_used_bytes(void);
+#include "lib/kprintf.h"
+#include "mm/heap.h"
+#include "mm/pages.h"
+#include "sched/sched.h"
 
 /* ---- memory ---------------------------------------------------------------- */
 

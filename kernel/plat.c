@@ -2,7 +2,7 @@
  * that are not owned by a subsystem of their own. */
 #include <errno.h>
 #include <string.h>
-#include "kernel.h"
+#include <lucent/plat.h>
 
 unsigned lu_plat_cpu_id(void) { return 0; }
 unsigned lu_plat_cpu_count(void) { return 1; }

@@ -7,8 +7,11 @@
 #include <errno.h>
 #include <sys/time.h>
 #include <time.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "kernel.h"
+#include <arch/rtc.h>
+#include <arch/tsc.h>
+#include "ktime.h"
 
 static uint64_t tsc0, boot_epoch_ns, mult; /* ns = (cycles * mult) >> 32 */
 

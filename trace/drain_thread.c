@@ -10,8 +10,6 @@
 #include <unistd.h>
 #include "internal.h"
 
-bool lu_trace__drain_has_sink(void);
-
 static pthread_t thread;
 static int started, stop;
 

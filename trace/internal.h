@@ -25,6 +25,7 @@ uint64_t lu_trace__dropped_unattributed(void);
 void lu_trace__drain_init(void);
 int lu_trace__drain_pass(bool final);     /* returns records consumed */
 void lu_trace__control(const char *line); /* one control message line */
+bool lu_trace__drain_has_sink(void);      /* a host channel or a file to write to */
 
 /* drain_thread.c / drain_nothread.c: how the drain gets CPU time. */
 void lu_trace__drain_start(void);

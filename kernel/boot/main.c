@@ -5,16 +5,26 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "../kernel.h"
+#include <lucent/plat.h>
+#include <arch/apic.h>
+#include <arch/gdt.h>
+#include <arch/mmu.h>
+#include <arch/pvh.h>
+#include <arch/trap.h>
+#include <arch/tsc.h>
+#include "../drivers/drivers.h"
+#include "../drivers/uart.h"
+#include "../exit.h"
+#include "../ktime.h"
+#include "../lib/kprintf.h"
+#include "../libc/entropy.h"
+#include "../libc/locks.h"
+#include "../mm/heap.h"
+#include "../sched/sched.h"
+#include "boot.h"
 
 struct hvm_start_info *boot_info;
-int main(int argc, char **argv);
 void __libc_init_array(void);
-void time_init(void);
-void sched_init(void);
-void apic_init(void);
-void entropy_init(void);
-void locks_threads_up(void);
 
 /* tools/mksyms.py defines the real name in the second link. */
 __attribute__((weak)) const char lu_image_name[] = "app";

@@ -19,9 +19,11 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include "../lib/klog.h"
 #include "../sched/sched.h"
+#include "drivers.h"
 #include "virtio_console.h"
 
 /* 1: the lock is ours; 0: go on without it (interrupts off); -EAGAIN:

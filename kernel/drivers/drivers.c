@@ -6,10 +6,12 @@
  * Drivers themselves register with PCI_DRIVER (pci.h); nothing here lists
  * them.
  */
+#include <lucent/plat.h>
 #include <arch/cpu.h>
 #include <arch/device_mb.h>
-#include "../kernel.h"
+#include "../lib/klog.h"
 #include "../sched/sched.h"
+#include "drivers.h"
 #include "pci.h"
 #include "virtio.h"
 

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <arch/irq.h>
-#include "../kernel.h"
 #include "msix.h"
 
 #define MSIX_ENABLE (1u << 15)

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <arch/cpu.h>
 #include "../kernel.h"
+#include "../lib/klog.h"
+#include "../lib/kprintf.h"
 #include "pci.h"
 
 #define CFG_ADDR 0xCF8

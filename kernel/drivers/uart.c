@@ -1,7 +1,7 @@
 /* COM1 (16550 at 0x3f8), polled: the console. Polling keeps it usable from
  * fault handlers and before interrupts exist. */
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include "uart.h"
 
 #define COM1 0x3f8
 enum { THR = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };

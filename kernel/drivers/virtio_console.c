@@ -21,9 +21,14 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include "../kernel.h"
+#include "../lib/klog.h"
+#include "../lib/kprintf.h"
+#include "../mm/heap.h"
+#include "../mm/pages.h"
 #include "../sched/sched.h"
 #include "msix.h"
 #include "virtio_console.h"

@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include "lwip/etharp.h"
@@ -35,6 +36,10 @@
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 #include "../kernel.h"
+#include "../lib/klog.h"
+#include "../lib/kprintf.h"
+#include "../mm/heap.h"
+#include "../mm/pages.h"
 #include "../sched/sched.h"
 #include "msix.h"
 #include "virtio.h"

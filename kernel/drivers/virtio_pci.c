@@ -10,7 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include "../kernel.h"
+#include <lucent/plat.h>
 #include "virtio.h"
 
 struct virtio_pci_common_cfg {

@@ -14,8 +14,9 @@
  */
 #include <stdlib.h>
 #include <lucent/metrics.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include "../lib/kprintf.h"
 #include "../sched/sched.h"
 #include "virtio.h"
 

@@ -16,8 +16,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/device_mb.h>
 #include "../kernel.h"
+#include "../mm/pages.h"
+#include "drivers.h"
 #include "virtio.h"
 
 #define barrier() __asm__ volatile("" ::: "memory")

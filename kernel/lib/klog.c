@@ -4,7 +4,10 @@
  * option loglevel=debug asks for them.
  */
 #include <string.h>
-#include "../kernel.h"
+#include <lucent/plat.h>
+#include "../drivers/console.h"
+#include "klog.h"
+#include "kprintf.h"
 
 bool klog_debug_enabled(void)
 {

@@ -5,7 +5,9 @@
  * Supports %d %i %u %x %X %p %s %c %% with l, ll, z flags, width and '0'.
  */
 #include <stdbool.h>
-#include "../kernel.h"
+#include <stdint.h>
+#include "../drivers/console.h"
+#include "kprintf.h"
 
 struct out {
     char *buf;

@@ -6,7 +6,10 @@
  * sorted by address.
  */
 #include <errno.h>
-#include "../kernel.h"
+#include <lucent/plat.h>
+#include <arch/sections.h>
+#include "kprintf.h"
+#include "symbols.h"
 
 struct sym {
     uint64_t addr;

@@ -5,8 +5,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include "entropy.h"
 
 static bool have_rdrand;
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ULL; /* replaced at boot */

@@ -7,8 +7,8 @@
 #include <reent.h>
 #include <stdlib.h>
 #include <sys/lock.h>
-#include "../kernel.h"
 #include "../sched/sched.h"
+#include "locks.h"
 
 struct __lock {
     pthread_mutex_t m;

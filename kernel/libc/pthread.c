@@ -11,7 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include "../ktime.h"
+#include "../lib/kprintf.h"
 #include "../sched/sched.h"
 
 #define DEFAULT_STACK (128 * 1024)
@@ -99,8 +100,6 @@ int pthread_join(pthread_t t, void **retval)
     irq_restore(f);
     return 0;
 }
-
-void sched_defer_reap(struct lu_thread *t);
 
 int pthread_detach(pthread_t t)
 {

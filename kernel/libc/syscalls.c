@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <lucent/plat.h>
 #include <lucent/trace.h>
-#include "../kernel.h"
+#include "../drivers/console.h"
+#include "../exit.h"
 #include "../net/net.h"
 
 /* A slice per read and write, on the calling thread (category "syscall"). */

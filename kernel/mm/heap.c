@@ -6,7 +6,12 @@
  */
 #include <errno.h>
 #include <lucent/trace.h>
+#include <arch/pvh.h>
+#include <arch/sections.h>
+#include "../boot/boot.h"
 #include "../kernel.h"
+#include "heap.h"
+#include "pages.h"
 
 static uintptr_t heap_start, heap_brk, ram_top;
 
@@ -30,8 +35,6 @@ void heap_init(void)
     heap_start = heap_brk = ALIGN_UP((uintptr_t)__image_end, PAGE_SIZE);
     mem_top();
 }
-
-uintptr_t pages_low_mark(void); /* mm/pages.c */
 
 /* The heap's size after each sbrk, as a counter track "sbrk" (bytes). */
 LU_TRACEPOINT(sbrk, "syscall", COUNTER, (uint64_t, heap_bytes));

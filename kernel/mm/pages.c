@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include "../kernel.h"
-
-uintptr_t heap_break(void);
+#include "heap.h"
+#include "pages.h"
 
 struct free_run {
     struct free_run *next;

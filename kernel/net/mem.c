@@ -25,7 +25,7 @@
 #include <string.h>
 #include "lwip/opt.h"
 #include "lwip/stats.h"
-#include "../kernel.h"
+#include "../mm/heap.h"
 
 #define HDR 16
 

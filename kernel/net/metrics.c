@@ -16,8 +16,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "../drivers/virtio_net.h"
-
-struct netif *net_netif(void); /* net.c: NULL until the stack is up */
+#include "net.h"
 
 #pragma weak net_netif
 #pragma weak lwip_stats

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/dns.h"
@@ -20,7 +21,8 @@
 #include "lwip/tcpip.h"
 #include <lucent/trace.h>
 #include "../drivers/virtio_net.h"
-#include "../kernel.h"
+#include "../lib/klog.h"
+#include "../lib/kprintf.h"
 #include "net.h"
 
 static struct netif nif;

@@ -26,4 +26,7 @@ ssize_t net_fd_write(int fd, const void *buf, size_t n);
 int net_fd_close(int fd);
 int net_fd_fcntl(int fd, int cmd, int arg);
 
+/* The stack's one interface, for metrics; NULL before net_start. */
+struct netif *net_netif(void);
+
 #endif

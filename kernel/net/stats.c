@@ -5,15 +5,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <lucent/net.h>
+#include <arch/sections.h>
 #include "lwip/memp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 #include "../drivers/virtio_net.h"
-#include "../kernel.h"
+#include "../mm/heap.h"
+#include "../mm/pages.h"
 #include "net.h"
-
-size_t pages_used_bytes(void); /* mm/pages.c */
 
 struct out {
     char *buf;

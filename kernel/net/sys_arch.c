@@ -10,11 +10,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
 #include "lwip/opt.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
-#include "../kernel.h"
 #include "../sched/sched.h"
 
 static uint64_t deadline_of(u32_t timeout_ms)

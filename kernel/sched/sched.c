@@ -7,9 +7,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
+#include <arch/switch.h>
 #include "sched.h"
 
 #define SLICE_NS 10000000ULL
@@ -20,7 +21,6 @@ static struct lu_thread *sleepers; /* sorted by deadline */
 static struct lu_thread *dead;     /* exited detached threads whose stacks await freeing */
 static uint64_t armed_for;
 
-void ctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
 void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next);
 __attribute__((weak)) void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next) {}
 void trace_sched_wakeup_hook(struct lu_thread *t);
@@ -262,10 +262,6 @@ static void *idle_main(void *arg)
     }
     return NULL;
 }
-
-void thread_init_main(struct lu_thread *t); /* thread.c */
-struct lu_thread *thread_alloc(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
-                               bool detached);
 
 void sched_init(void)
 {

@@ -76,8 +76,19 @@ int sched_wake_all(struct lu_waitq *wq);
 void sched_yield_now(void);
 struct cpu *cpu_self(void);
 extern struct lu_thread *thread_list;
+/* Queues an exited detached thread; it is freed after the next switch. */
+void sched_defer_reap(struct lu_thread *t);
+/* From the interrupt path (arch irq.c): the timer tick, and the end of any
+ * interrupt, where a preemption it asked for happens. */
+void sched_timer_interrupt(void);
+void sched_irq_exit(void);
+uint64_t sched_context_switches(void);
 
 /* thread.c */
+void thread_init_main(struct lu_thread *t); /* the boot flow becomes thread 1 */
+/* A thread record and its stack, not yet on a run queue. */
+struct lu_thread *thread_alloc(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
+                               bool detached);
 struct lu_thread *thread_create(const char *name, void *(*fn)(void *), void *arg, size_t stack_size,
                                 bool detached);
 __attribute__((noreturn)) void thread_exit(void *retval);
@@ -86,6 +97,7 @@ struct lu_thread *thread_by_tid(uint32_t tid);
 bool thread_is_live(struct lu_thread *t);
 const char *thread_state_name(enum thread_state s);
 struct lu_thread *thread_guard_owner(uintptr_t addr);
+const char *kernel_current_thread_name(void); /* for fault reports */
 
 /* sync.c: the mutex and condition variable under pthreads, newlib and lwIP. */
 int kmutex_lock(pthread_mutex_t *m, uint64_t deadline);

@@ -10,8 +10,8 @@
  * were refused for no reason. A waiter that loses the race queues again.
  */
 #include <errno.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "../kernel.h"
 #include "sched.h"
 
 static bool sched_up(void) { return cpu_self()->current != NULL; }

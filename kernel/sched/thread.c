@@ -10,14 +10,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/sections.h>
+#include <arch/switch.h>
+#include "../exit.h"
 #include "../kernel.h"
+#include "../lib/kprintf.h"
+#include "../mm/pages.h"
 #include "sched.h"
 
-void *pages_alloc(size_t n);
-void pages_free(void *p, size_t n);
-void sched_defer_reap(struct lu_thread *t);
-void thread_start(void);
 void keys_run_destructors(struct lu_thread *t); /* libc/pthread.c */
 /* Tracing (trace/kernel_hooks.c) overrides this: @event 0 created, 1 exiting,
  * 2 renamed, 3 reaped (its last switch-out is done: Linux's "free"). */

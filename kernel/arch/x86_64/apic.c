@@ -10,10 +10,11 @@
  * deadline is a TSC value), otherwise in one-shot count mode calibrated
  * against the TSC for 1 ms at boot.
  */
+#include <lucent/plat.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
-#include "../../kernel.h"
+#include <arch/tsc.h>
 
 #define LAPIC_BASE 0xFEE00000UL
 #define IOAPIC_BASE 0xFEC00000UL

@@ -4,7 +4,14 @@
  * so a corrupt chain ends the trace instead of faulting inside the fault
  * handler.
  */
+#include <arch/backtrace.h>
+#include <arch/mmu.h>
+#include <arch/sections.h>
+#include <arch/trap.h>
 #include "../../kernel.h"
+#include "../../lib/kprintf.h"
+#include "../../lib/symbols.h"
+#include "../../mm/heap.h"
 
 bool addr_is_mapped_ram(uintptr_t addr, size_t len)
 {

@@ -3,7 +3,7 @@
 #include <lucent/plat.h>
 #include <arch/cpu.h>
 #include <arch/device_mb.h>
-#include "../../kernel.h"
+#include "../../lib/klog.h"
 
 bool device_mb_port = true; /* the safe choice until device_mb_init has looked */
 

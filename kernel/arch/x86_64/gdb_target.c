@@ -22,9 +22,15 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <arch/backtrace.h>
 #include <arch/cpu.h>
 #include <arch/gdb_target.h>
+#include <arch/mmu.h>
+#include <arch/trap.h>
+#include "../../exit.h"
 #include "../../kernel.h"
+#include "../../lib/kprintf.h"
+#include "../../mm/heap.h"
 #include "../../sched/sched.h"
 
 static struct trap_frame *stopped_tf;

@@ -4,8 +4,9 @@
  * where the CPU cannot push the #PF frame) and an NMI switch to a stack of
  * their own, so the fault can still be reported.
  */
+#include <stdint.h>
 #include <string.h>
-#include "../../kernel.h"
+#include <arch/gdt.h>
 
 struct __attribute__((packed)) tss {
     uint32_t reserved0;

@@ -7,7 +7,8 @@
 #include <lucent/trace.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
-#include "../../kernel.h"
+#include <arch/trap.h>
+#include "../../exit.h"
 
 struct __attribute__((packed)) idt_gate {
     uint16_t off_lo, sel;

@@ -7,7 +7,8 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
-#include "../../kernel.h"
+#include <arch/trap.h>
+#include "../../sched/sched.h"
 
 struct slot {
     irq_fn fn;
@@ -19,8 +20,6 @@ static struct slot slots[256];
 static uint64_t counts[256];
 static int next_dyn = IRQ_VEC_DYN_FIRST;
 
-void sched_timer_interrupt(void);                /* sched/sched.c */
-void sched_irq_exit(void);                       /* sched/sched.c: preempt if needed */
 void trace_irq_hook(unsigned vector, int enter); /* weak: tracing */
 __attribute__((weak)) void trace_irq_hook(unsigned vector, int enter) {}
 

@@ -11,8 +11,13 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/plat.h>
 #include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/sections.h>
 #include "../../kernel.h"
+#include "../../mm/heap.h"
+#include "../../mm/pages.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -32,8 +37,6 @@ static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static int pool_used;
 static uint64_t *pml4;
 static bool switched; /* write_cr3(pml4) done: all RAM is mapped */
-
-void *pages_alloc(size_t n); /* mm/pages.c */
 
 static uint64_t *table_alloc(void)
 {

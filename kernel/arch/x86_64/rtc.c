@@ -1,6 +1,6 @@
 /* Wall-clock seed: the CMOS real-time clock, read once at boot. */
 #include <arch/cpu.h>
-#include "../../kernel.h"
+#include <arch/rtc.h>
 
 static uint8_t cmos(uint8_t reg)
 {

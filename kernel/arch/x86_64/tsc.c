@@ -6,8 +6,9 @@
  * boot cost of comparable unikernels. Five ms against a 1.19 MHz PIT gives
  * about 0.02% error, far below what scheduling needs.
  */
+#include <lucent/plat.h>
 #include <arch/cpu.h>
-#include "../../kernel.h"
+#include <arch/tsc.h>
 
 #define PIT_HZ 1193182ULL
 #define CAL_MS 5
