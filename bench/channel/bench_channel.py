@@ -8,7 +8,10 @@ import argparse
 import os
 import sys
 import time
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'integration'))
+# Run by hand, not by meson: the folders meson's PYTHONPATH gives the tests
+# (tests/ for lulib), and tests/integration for chanlib.
+_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests')
+sys.path[:0] = [os.path.join(_TESTS, 'integration'), _TESTS]
 # tests/lulib.py finds the builds through LUCENT_BUILD_DIR (a test's own
 # build dir); a bench is pointed at a tree with LUCENT_BUILD_ROOT, as the
 # other benches are.

@@ -11,9 +11,8 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import linux_guest  # noqa: E402
-import run  # noqa: E402
+import linux_guest
+import run
 
 failures = []
 

@@ -11,8 +11,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests'))
-from lulib import BUILD, BUILD_DIR, LAUNCHER, fail, launcher_env, skip  # noqa: E402
+from lulib import BUILD, BUILD_DIR, LAUNCHER, fail, launcher_env, skip
 
 IMAGE = os.path.join(BUILD_DIR, 'gdb-demo')
 GDB = shutil.which('gdb')

@@ -3,14 +3,11 @@ registers, breakpoints, backtraces through app and kernel frames, locals
 and globals, finish/next/stepi, a hardware watchpoint, a NULL dereference
 reported as SIGSEGV at its line, attach to a running image, ^C and
 continue, detach and reattach, monitor commands."""
-import os
 import re
-import sys
 import threading
 import time
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gdblib import Image, gdb, interrupt_after, require_image_and_gdb, source_line  # noqa: E402
-from lulib import check  # noqa: E402
+from gdblib import Image, gdb, interrupt_after, require_image_and_gdb, source_line
+from lulib import check
 
 require_image_and_gdb()
 

@@ -2,14 +2,11 @@
 checksums are answered '-', unknown packets empty, oversized packets and
 reads of unmapped memory an error, bad run-lengths '-'; a client that
 vanishes mid-packet leaves the image running; a real gdb works afterwards."""
-import os
 import re
 import socket
-import sys
 import time
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gdblib import Image, gdb, require_image_and_gdb  # noqa: E402
-from lulib import check  # noqa: E402
+from gdblib import Image, gdb, require_image_and_gdb
+from lulib import check
 
 require_image_and_gdb()
 

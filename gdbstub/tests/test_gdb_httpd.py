@@ -11,9 +11,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gdblib import BUILD_DIR, Image, gdb, free_port, require_image_and_gdb  # noqa: E402
-from lulib import LAUNCHER, check, fail, launcher_env  # noqa: E402
+from gdblib import BUILD_DIR, Image, gdb, free_port, require_image_and_gdb
+from lulib import LAUNCHER, check, fail, launcher_env
 
 require_image_and_gdb()
 HTTPD = os.path.join(BUILD_DIR, 'httpd')

@@ -5,13 +5,10 @@ text (int3 written through the stub's own mapping), `monitor trace` and
 attached and with --gdb-on-panic and no gdb yet, and read and access
 watchpoints (`rwatch`, `awatch`), whose hits the stub must survive reading
 the watched memory for gdb."""
-import os
 import re
-import sys
 import time
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gdblib import Image, gdb, require_image_and_gdb, source_line  # noqa: E402
-from lulib import check  # noqa: E402
+from gdblib import Image, gdb, require_image_and_gdb, source_line
+from lulib import check
 
 require_image_and_gdb()
 

@@ -11,12 +11,9 @@ main for the main thread): no `??` frame, no `<unavailable>` value. Checked
 after the attach's stop, after a ^C, and at a breakpoint in demo_add hit by
 whichever thread comes first. Every image has threads (the kernel's
 scheduler): a build without them fails here."""
-import os
 import re
-import sys
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gdblib import Image, gdb, interrupt_after, require_image_and_gdb  # noqa: E402
-from lulib import check  # noqa: E402
+from gdblib import Image, gdb, interrupt_after, require_image_and_gdb
+from lulib import check
 
 
 def backtraces(text):

@@ -18,8 +18,7 @@ import time
 import urllib.parse
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.environ.get('LUCENT_SOURCE_DIR', ''), 'tests'))
-import lulib  # noqa: E402
+import lulib
 
 BUILD = lulib.BUILD
 BOOT_TIMEOUT = 90 if BUILD == 'image' else 20

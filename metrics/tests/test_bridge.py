@@ -9,8 +9,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metricslib import App, Channel, http_get, lulib, poll, sample  # noqa: E402
+from metricslib import App, Channel, http_get, lulib, poll, sample
 
 TIMEOUT_MS = 1000
 

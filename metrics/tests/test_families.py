@@ -11,8 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metricslib import BOOT_TIMEOUT, Prometheus, bridge_binary, http_get, lulib, poll, sample  # noqa: E402
+from metricslib import BOOT_TIMEOUT, Prometheus, bridge_binary, http_get, lulib, poll, sample
 
 # Both builds.
 COMMON = ['lucent_heap_bytes{state="used"}', 'lucent_heap_bytes{state="free"}', 'lucent_context_switches_total',

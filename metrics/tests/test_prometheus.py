@@ -1,10 +1,7 @@
 """A real Prometheus scrapes the demo app through `lucent run --metrics`:
 the request count the test drives over lucent.test arrives, exactly."""
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from metricslib import App, Channel, Prometheus, lulib  # noqa: E402
+from metricslib import App, Channel, Prometheus, lulib
 
 REQUESTS = 37
 

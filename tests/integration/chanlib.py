@@ -13,8 +13,7 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, LAUNCHER, check, launcher_env  # noqa: E402
+from lulib import BUILD, LAUNCHER, check, launcher_env
 
 # Under TCG the virtio path is slow; the hostbuild needs a fraction of this.
 SLOW = 4 if BUILD == 'image' else 1

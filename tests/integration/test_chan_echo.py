@@ -1,11 +1,8 @@
 """A host tool sends 1 MiB to chan-echo in random-sized writes and gets it
 back byte-exact, over the same <run dir>/lucent.test.sock in both builds."""
-import os
 import random
-import sys
 import threading
-sys.path.insert(0, os.path.dirname(__file__))
-from chanlib import BUILD, EchoApp, check, recv_exact  # noqa: E402
+from chanlib import BUILD, EchoApp, check, recv_exact
 
 
 SIZE = 1 << 20

@@ -26,16 +26,12 @@ so every received byte went to the old peer. Fixed in virtio_console.c
 import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.request
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-import lulib  # noqa: E402
+import lulib
 
 BUILD = lulib.BUILD
 DURATION = float(os.environ.get('LUCENT_CHAN_LOAD_SECONDS', '18'))
@@ -47,39 +43,9 @@ def fail(msg):
     lulib.check(False, msg)
 
 
-class Launcher:
-    def __init__(self, args):
-        self.proc = subprocess.Popen([sys.executable, lulib.LAUNCHER, *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-                                     env=lulib.launcher_env(), start_new_session=True)
-        self.lines = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip('\n'))
-
+class Launcher(lulib.Launcher):
     def find(self, pattern, timeout=BOOT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                m = re.search(pattern, line)
-                if m:
-                    return m.group(1)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        fail(f'the launcher did not print {pattern!r}:\n' + '\n'.join(self.lines[-30:]))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        return super().find(pattern, timeout)
 
 
 class Trace:
@@ -206,11 +172,11 @@ def main():
     opts = []
     for kv in os.environ.get('LUCENT_CHAN_LOAD_KERNEL_OPTS', '').split():
         opts += ['--kernel-opt', kv]
-    app = Launcher(['run', *host, *opts, '--run-dir', run_dir, 'trace-demo', '--', 'stream',
-                    str(int(DURATION + 90))])
+    app = Launcher('run', *host, *opts, '--run-dir', run_dir, 'trace-demo', '--', 'stream',
+                   str(int(DURATION + 90)))
     # The bridge waits up to STALL for each answer (`lucent run --metrics`
     # gives up after 1 s, which a busy TCG host can take without a stall).
-    bridge = Launcher(['metrics', '--port', '0', '--timeout', str(int(STALL * 1000)), run_dir])
+    bridge = Launcher('metrics', '--port', '0', '--timeout', str(int(STALL * 1000)), run_dir)
     errors, stop = [], threading.Event()
     try:
         url = bridge.find(r'(http://127\.0\.0\.1:\d+/metrics)')

@@ -2,12 +2,9 @@
 with no host connected fail at once with -EPIPE (a blocking one too), and
 to a host that never reads they are refused with -EAGAIN once the channel
 is full. Either way chan-echo --flood finishes promptly."""
-import os
 import re
-import sys
 import time
-sys.path.insert(0, os.path.dirname(__file__))
-from chanlib import BUILD, SLOW, EchoApp, check  # noqa: E402
+from chanlib import BUILD, SLOW, EchoApp, check
 
 
 FLOOD = 16 << 20

@@ -1,12 +1,9 @@
 """A host tool that leaves mid-stream does not hurt chan-echo: it keeps
 serving the next connection. A second tool that connects while the first
 is there waits and is served once the first leaves (one peer at a time)."""
-import os
 import random
-import sys
 import threading
-sys.path.insert(0, os.path.dirname(__file__))
-from chanlib import BUILD, SLOW, EchoApp, check, recv_exact  # noqa: E402
+from chanlib import BUILD, SLOW, EchoApp, check, recv_exact
 
 rng = random.Random(99)
 app = EchoApp('--idle', str(3 * SLOW), timeout=120).serving()

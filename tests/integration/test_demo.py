@@ -11,8 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, LAUNCHER, check, launcher_env, skip  # noqa: E402
+from lulib import BUILD, LAUNCHER, check, launcher_env, skip
 
 host = ['--host'] if BUILD == 'host' else []
 proc = subprocess.Popen([sys.executable, LAUNCHER, 'demo', '--timeout', '150', *host],

@@ -1,9 +1,6 @@
 """hello runs in this build, prints what it prints in the other, and its
 exit code reaches the shell through the launcher."""
-import os
-import sys
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, check, run_app  # noqa: E402
+from lulib import BUILD, check, run_app
 
 EXPECTED = ['hello from lucent', 'allocated 1048576 bytes: ok', 'monotonic clock: ok', 'wall clock: ok',
             'exiting with 7']

@@ -1,10 +1,8 @@
 """The launcher's bad-input promises: each failure is one clear line and a
 non-zero exit, and none of them hangs."""
 import os
-import sys
 import time
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, check, lucent, run_app  # noqa: E402
+from lulib import BUILD, BUILD_DIR, check, lucent, run_app
 
 r = lucent('run', 'no-such-app')
 check(r.returncode != 0 and "unknown app 'no-such-app'" in r.stderr, 'unknown app: clear error')

@@ -1,11 +1,8 @@
 """Memory protection in the image: a stack overflow is caught and named,
 kernel text is read-only, the heap is not executable; and sleeping takes
 as long as asked under TCG."""
-import os
 import re
-import sys
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, check, run_app, skip  # noqa: E402
+from lulib import BUILD, check, run_app, skip
 
 if BUILD == 'host':
     skip('image only: the hostbuild gets these protections from Linux')

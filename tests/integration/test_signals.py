@@ -16,14 +16,10 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.request
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-import lulib  # noqa: E402
+import lulib
 
 BUILD = lulib.BUILD
 BOOT = 120 if BUILD == 'image' else 30  # TCG on a busy 2-core machine boots slowly
@@ -117,36 +113,17 @@ def port_open(port):
         return False
 
 
-class Cmd:
+class Cmd(lulib.Launcher):
     """One launcher command in a session of its own, its output collected."""
 
-    def __init__(self, *args):
-        self.args = args
-        self.proc = subprocess.Popen([sys.executable, lulib.LAUNCHER, *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-                                     env=lulib.launcher_env(), start_new_session=True)
-        self.lines = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip('\n'))
-
     def find(self, pattern, timeout=BOOT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                m = re.search(pattern, line)
-                if m:
-                    return m.group(1)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
+        return super().find(pattern, timeout)
+
+    def clean_up(self):
+        """On a failed check: everything below this test goes."""
         self.kill()
-        fail(f'`lucent {" ".join(self.args)}` did not print {pattern!r}:\n' + '\n'.join(self.lines[-30:]))
 
     def kill(self):
-        """Clean-up on a failed check: everything below this test goes."""
         for pid in below(ME, proc_table()):
             try:
                 os.kill(pid, signal.SIGKILL)

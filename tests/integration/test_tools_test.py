@@ -10,10 +10,8 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import SRC, check  # noqa: E402
+from lulib import SRC, check
 
 TOOL = os.path.join(SRC, 'tools', 'test')
 MESON_BUILD = """project('tiny', 'c')

@@ -4,10 +4,8 @@ process and an image, and `lucent run` runs either, by name or by path.
 import concurrent.futures
 import json
 import os
-import sys
 import tempfile
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, SRC, check, lucent  # noqa: E402
+from lulib import BUILD, BUILD_DIR, SRC, check, lucent
 
 with tempfile.TemporaryDirectory() as d:
     os.environ['XDG_DATA_HOME'] = d  # keep test apps out of the user's data dir
@@ -52,7 +50,6 @@ with tempfile.TemporaryDirectory() as d:
     if BUILD == 'image':
         # An image linked by hand without the gdb stub: --gdb refuses it
         # instead of printing an attach command that cannot work.
-        sys.path.insert(0, os.path.join(SRC, 'tools'))
         from launcher import build as lucent_build
         with open(os.path.join(BUILD_DIR, 'lucent-app.json')) as f:
             recipe = json.load(f)

@@ -19,12 +19,10 @@ import io
 import os
 import random
 import socket
-import sys
 import tempfile
 import threading
 import time
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, LAUNCHER, check, fail, launcher_env, skip  # noqa: E402
+from lulib import BUILD, BUILD_DIR, check, fail, launcher_env, skip
 
 if BUILD == 'host':
     skip('applies to the image build: the hostbuild has no virtio device (its channels are tested by the '
@@ -36,7 +34,6 @@ for _name in ('chan-echo', 'chan-threads', 'virtq-bad'):
         fail(f'{os.path.join(BUILD_DIR, _name)} not built (ninja -C {BUILD_DIR}): the channel checks need it')
 
 os.environ.update(launcher_env())  # first: the launcher reads LUCENT_BUILD_ROOT when imported
-sys.path.insert(0, os.path.dirname(LAUNCHER))
 from launcher.common import LucentError  # noqa: E402
 from launcher.qemu import Run  # noqa: E402  (the launcher's own boot, without its channel wiring)
 

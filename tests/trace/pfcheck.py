@@ -2,13 +2,10 @@
 (protoc against the official Perfetto schema, and Perfetto's trace_processor),
 return the rows of each SQL query, and build trace-demo's command lines."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, SRC, check  # noqa: E402,F401
+from lulib import BUILD, BUILD_DIR, SRC, check  # noqa: F401
 
-sys.path.insert(0, os.path.join(SRC, 'tools'))
-import validate_trace  # noqa: E402
+import validate_trace
 
 
 def need_validator():

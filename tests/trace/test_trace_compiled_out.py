@@ -6,12 +6,9 @@ for: it must be a valid Perfetto trace that holds no event."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
-from lulib import BUILD, BUILD_DIR, SRC, check, skip  # noqa: E402
-sys.path.insert(0, os.path.join(SRC, 'tools'))
-import validate_trace  # noqa: E402
+from lulib import BUILD, BUILD_DIR, SRC, check, skip
+import validate_trace
 
 if BUILD != 'host':
     skip('image: the option is checked on a scratch hostbuild (the same header serves both builds)')

@@ -4,11 +4,9 @@ count the program reports equal to the last value of the drop counter track.
 Host: through the trace file. Image: through `lucent run --trace`."""
 import os
 import re
-import sys
 import tempfile
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, one, validate  # noqa: E402
-from lulib import check, lucent  # noqa: E402
+from pfcheck import BUILD, one, validate
+from lulib import check, lucent
 
 N = 200000
 path = os.path.join(tempfile.mkdtemp(prefix='lucent-trace-drops-'), 'drops.pftrace')

@@ -14,9 +14,8 @@ import tempfile
 import threading
 import time
 import http.client
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, one, validate  # noqa: E402
-from lulib import LAUNCHER, check, launcher_env  # noqa: E402
+from pfcheck import BUILD, one, validate
+from lulib import LAUNCHER, check, launcher_env
 
 N = 8
 path = os.path.join(tempfile.mkdtemp(prefix='lucent-trace-httpd-'), 'httpd.pftrace')

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, one, validate  # noqa: E402
-from lulib import LAUNCHER, check, launcher_env  # noqa: E402
+from pfcheck import BUILD, one, validate
+from lulib import LAUNCHER, check, launcher_env
 
 tmp = tempfile.mkdtemp(prefix='lucent-trace-kill-')
 run_dir = os.path.join(tmp, 'run')

@@ -3,11 +3,9 @@ panic path flushes the rings, says how many events it sent, and the trace
 holds them. Host: trace file; image: `lucent run --trace`."""
 import os
 import re
-import sys
 import tempfile
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, one, validate  # noqa: E402
-from lulib import check, lucent  # noqa: E402
+from pfcheck import BUILD, one, validate
+from lulib import check, lucent
 
 N = 300
 path = os.path.join(tempfile.mkdtemp(prefix='lucent-trace-panic-'), 'panic.pftrace')

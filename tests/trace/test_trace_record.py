@@ -4,11 +4,9 @@ trace_processor: slice counts and arguments, thread names, nesting,
 durations, counter values. Host: through the trace file and through
 `lucent run --trace` (the channel); image: through `lucent run --trace`."""
 import os
-import sys
 import tempfile
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, one, validate  # noqa: E402
-from lulib import check, lucent  # noqa: E402
+from pfcheck import BUILD, one, validate
+from lulib import check, lucent
 
 N = 50
 tmp = tempfile.mkdtemp(prefix='lucent-trace-test-')

@@ -6,11 +6,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-sys.path.insert(0, os.path.dirname(__file__))
-from pfcheck import BUILD, demo_path  # noqa: E402
-from lulib import build_option, check, fail, skip  # noqa: E402
+from pfcheck import BUILD, demo_path
+from lulib import build_option, check, fail, skip
 
 if BUILD != 'host':
     skip('USDT probes exist only in the hostbuild')

@@ -11,8 +11,6 @@ import sys
 import tempfile
 
 SRC = os.environ.get('LUCENT_SOURCE_DIR', os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-sys.path.insert(0, os.path.join(SRC, 'tests'))
-sys.path.insert(0, os.path.join(SRC, 'tools'))
 from lulib import BUILD_DIR, check  # noqa: E402
 import validate_trace as vt  # noqa: E402
 

@@ -2,18 +2,15 @@
 and talk to it, for the httpd tests. Both builds: the image answers through
 QEMU's forwarded port, the hostbuild on its own socket."""
 import http.client
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('LUCENT_SOURCE_DIR', '.'), 'tests'))
-import lulib  # noqa: E402
-from lulib import BUILD, LAUNCHER, check, launcher_env, skip  # noqa: E402,F401
+import lulib
+from lulib import BUILD, LAUNCHER, check, launcher_env, skip, stop_group  # noqa: F401
 
 
 def free_port():
@@ -56,13 +53,7 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
 
     def __exit__(self, *exc):
         crashed = self.proc.poll() is not None

@@ -2,9 +2,7 @@
 longer by hand: build-X/host/apps/httpd/httpd-fuzz-parse -max_total_time=600)."""
 import os
 import subprocess
-import sys
-sys.path.insert(0, os.path.join(os.environ.get('LUCENT_SOURCE_DIR', '.'), 'tests'))
-from lulib import BUILD_DIR, check, fail  # noqa: E402
+from lulib import BUILD_DIR, check, fail
 
 exe = os.path.join(BUILD_DIR, 'apps', 'httpd', 'httpd-fuzz-parse')
 if not os.path.isfile(exe):

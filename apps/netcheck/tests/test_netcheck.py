@@ -13,8 +13,7 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get('LUCENT_SOURCE_DIR', '.'), 'tests'))
-from lulib import BUILD, LAUNCHER, check, launcher_env  # noqa: E402
+from lulib import BUILD, LAUNCHER, check, launcher_env
 
 
 def free_port():

@@ -24,8 +24,8 @@ import threading
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from viewerlib import (ARTIFACTS, BUILD, BUILD_DIR, HERE, LAUNCHER, VIEWER, Serve, check, e2e, free_port,  # noqa: E402
+from lulib import stop_group
+from viewerlib import (ARTIFACTS, BUILD, BUILD_DIR, HERE, LAUNCHER, VIEWER, Serve, check, e2e, free_port,
                        launcher_env, need_browser, program, skip)
 
 if BUILD != 'host':
@@ -78,13 +78,7 @@ class Httpd:
             return e.code
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, grace=15)
 
 
 def count(trace, name):

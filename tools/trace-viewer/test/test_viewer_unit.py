@@ -5,7 +5,6 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from viewerlib import BUILD, HERE, LAUNCHER, VIEWER, check, launcher_env, need_node, program, skip
 
 if BUILD != 'host':

@@ -9,7 +9,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 VIEWER = os.path.dirname(HERE)
 SRC = os.environ.get('LUCENT_SOURCE_DIR', os.path.dirname(os.path.dirname(VIEWER)))
-sys.path.insert(0, os.path.join(SRC, 'tests'))
 from lulib import BUILD, BUILD_DIR, LAUNCHER, check, launcher_env, skip  # noqa: E402,F401
 
 ARTIFACTS = os.path.join(BUILD_DIR, 'trace-viewer')
