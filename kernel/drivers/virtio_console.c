@@ -448,7 +448,10 @@ int vcon_port_rx_nmi(struct lu_chan *ch)
     return 0;
 }
 
-void vcon_port_tx_no_irq(struct lu_chan *ch) { virtio_pci_set_msix(&ch->dev->v, ch->tx.index, VIRTIO_MSI_NO_VECTOR); }
+void vcon_port_tx_no_irq(struct lu_chan *ch)
+{
+    virtio_pci_set_msix(&ch->dev->v, ch->tx.index, VIRTIO_MSI_NO_VECTOR);
+}
 
 void vcon_port_control_nmi(struct lu_chan *ch, bool on)
 {

@@ -140,7 +140,8 @@ static inline bool vcon_port_has_bytes(const struct lu_chan *ch)
 static inline bool vcon_port_rx_pending(const struct lu_chan *ch)
 {
     const struct virtq *cin = &ch->dev->cin;
-    return ch->rx_count || ch->hup_read || ch->rx.used->idx != ch->rx.last_used || cin->used->idx != cin->last_used;
+    return ch->rx_count || ch->hup_read || ch->rx.used->idx != ch->rx.last_used ||
+           cin->used->idx != cin->last_used;
 }
 
 /* The device lock from an interrupt or NMI, where waiting for it is not
