@@ -10,5 +10,6 @@
 
 void time_init(void);
 uint64_t time_boot_epoch_ns(void);
+uint64_t time_cycles_to_ns(uint64_t cycles); /* lu_plat_cycles_to_ns (plat.c) */
 
 #endif

@@ -22,15 +22,13 @@ void time_init(void)
     mult = (1000000000ULL << 32) / tsc_hz();
 }
 
-uint64_t lu_plat_cycles_to_ns(uint64_t c)
+uint64_t time_cycles_to_ns(uint64_t c)
 {
     c -= tsc0;
     /* 128-bit product: the TSC may be large and mult is 32.32 fixed point */
     return (uint64_t)(((unsigned __int128)c * mult) >> 32);
 }
 
-uint64_t lu_plat_now_ns(void) { return lu_plat_cycles_to_ns(lu_plat_cycles()); }
-uint64_t lu_plat_cycles_per_sec(void) { return tsc_hz(); }
 uint64_t time_boot_epoch_ns(void) { return boot_epoch_ns; }
 
 int clock_gettime(clockid_t id, struct timespec *ts)

@@ -5,6 +5,9 @@
 
 extern struct hvm_start_info *boot_info;
 const char *boot_cmdline(void);
+const char *boot_getopt(const char *key); /* lu_plat_getopt (plat.c) */
+/* The app's name: main.c's weak "app", or tools/mksyms.py's in the second link. */
+extern const char lu_image_name[];
 
 /* The app's entry point. */
 int main(int argc, char **argv);

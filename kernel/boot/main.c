@@ -75,7 +75,7 @@ static int parse_cmdline(void)
     return argc;
 }
 
-const char *lu_plat_getopt(const char *key)
+const char *boot_getopt(const char *key)
 {
     size_t n = strlen(key);
     for (int i = 0; i < nopts; i++)
@@ -83,9 +83,6 @@ const char *lu_plat_getopt(const char *key)
             return opts[i] + n + 1;
     return NULL;
 }
-
-const char *lu_plat_program_name(void) { return lu_image_name; }
-const char *lu_plat_build_name(void) { return "image"; }
 
 /* Drivers and subsystems that start after threads and interrupts exist
  * register here (weak default: none). */

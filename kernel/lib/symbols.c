@@ -41,13 +41,3 @@ int sym_lookup(uintptr_t addr, const char **name, uintptr_t *off)
     *off = addr - s->addr;
     return 0;
 }
-
-int lu_plat_symbolize(uintptr_t addr, char *buf, size_t len, uintptr_t *off)
-{
-    const char *name;
-    int r = sym_lookup(addr, &name, off);
-    if (r)
-        return r;
-    ksnprintf(buf, len, "%s", name);
-    return 0;
-}

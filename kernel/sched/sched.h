@@ -96,6 +96,10 @@ void thread_reap(struct lu_thread *t);
 struct lu_thread *thread_by_tid(uint32_t tid);
 bool thread_is_live(struct lu_thread *t);
 const char *thread_state_name(enum thread_state s);
+/* lu_plat_thread_name and lu_plat_thread_foreach (plat.c) */
+int thread_copy_name(uint32_t tid, char *buf, size_t len);
+struct lu_plat_thread_info;
+int thread_foreach_info(int (*fn)(const struct lu_plat_thread_info *, void *), void *arg);
 struct lu_thread *thread_guard_owner(uintptr_t addr);
 const char *kernel_current_thread_name(void); /* for fault reports */
 

@@ -184,7 +184,7 @@ const char *thread_state_name(enum thread_state s)
     return names[s];
 }
 
-/* ---- plat.h: thread identity -------------------------------------------- */
+/* ---- the thread table as plat.h shows it (plat.c) ------------------------ */
 
 const char *kernel_current_thread_name(void)
 {
@@ -192,13 +192,7 @@ const char *kernel_current_thread_name(void)
     return t ? t->name : "boot";
 }
 
-uint32_t lu_plat_thread_id(void)
-{
-    struct lu_thread *t = cpu_self()->current;
-    return t ? t->tid : 1;
-}
-
-int lu_plat_thread_name(uint32_t tid, char *buf, size_t len)
+int thread_copy_name(uint32_t tid, char *buf, size_t len)
 {
     unsigned long f = irq_save();
     struct lu_thread *t = thread_by_tid(tid);
@@ -208,7 +202,7 @@ int lu_plat_thread_name(uint32_t tid, char *buf, size_t len)
     return t ? 0 : -ESRCH;
 }
 
-int lu_plat_thread_foreach(int (*fn)(const struct lu_plat_thread_info *, void *), void *arg)
+int thread_foreach_info(int (*fn)(const struct lu_plat_thread_info *, void *), void *arg)
 {
     /* Snapshot under irq_save, call back outside it: callbacks may block. */
     enum { MAX = 256 };
