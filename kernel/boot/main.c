@@ -24,7 +24,7 @@
 #include "boot.h"
 
 struct hvm_start_info *boot_info;
-void __libc_init_array(void);
+void __libc_init_array(void); /* newlib runs the constructors here; no newlib header declares it */
 
 /* tools/mksyms.py defines the real name in the second link. */
 __attribute__((weak)) const char lu_image_name[] = "app";
