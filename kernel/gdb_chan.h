@@ -5,7 +5,7 @@
 #ifndef LU_KERNEL_GDB_CHAN_H
 #define LU_KERNEL_GDB_CHAN_H
 #include <stdbool.h>
-#include "../gdbstub/gdbstub.h"
+#include <gdbstub.h>
 
 /* Opens the lucent.gdb port and fills @io with its transport. Returns
  * false when the image has no such port. */

@@ -4,10 +4,10 @@
  * LWIP_STATS_LARGE so counters are 32-bit and do not wrap every 65536
  * packets).
  *
- * Linked into every image (metrics/meson.build), while lwIP is linked only
- * into images that use sockets (kernel/net/meson.build). So every symbol of
- * the stack is a weak reference here: it pulls nothing in, and where the
- * stack is absent these families have no series. Before the stack has
+ * Linked into every image (its own library, linked whole), while lwIP is
+ * linked only into images that use sockets (kernel/net/meson.build). So
+ * every symbol of the stack is a weak reference here: it pulls nothing in,
+ * and where the stack is absent these families have no series. Before the stack has
  * started (net_netif() is NULL) the same holds, so a scrape never starts
  * it and never takes a lock that does not exist yet.
  */

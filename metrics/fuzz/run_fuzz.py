@@ -1,8 +1,9 @@
-"""Runs a metrics libFuzzer target for a number of executions, from seeds
-written here, and fails on any crash, sanitizer report, leak or timeout.
+"""Runs the metrics protocol's libFuzzer target for a number of executions,
+from seeds written here, and fails on any crash, sanitizer report, leak or
+timeout. (The bridge's reply reader has its own: tools/metrics-bridge/fuzz.)
 
-  run_fuzz.py FUZZER protocol|bridge RUNS          the libFuzzer build
-  run_fuzz.py --afl TARGET protocol|bridge EXECS   the AFL++ build of the same harness
+  run_fuzz.py FUZZER protocol RUNS          the libFuzzer build
+  run_fuzz.py --afl TARGET protocol EXECS   the AFL++ build of the same harness
 
 Longer by hand: run_fuzz.py build-X/host/metrics/tests/metrics-fuzz-protocol protocol 10000000
 """
@@ -26,38 +27,20 @@ def protocol_seeds():
     return [bytes([i * 37 & 0xff]) + s for i, s in enumerate(lines)]
 
 
-def bridge_seeds():
-    # Every reply of ours follows the ack of the harness's token
-    # (fuzz_bridge_reply.c FUZZ_TOKEN); bytes before it are an earlier peer's.
-    body = b'# HELP a A.\n# TYPE a counter\na_total 1\n'
-    hdr = lambda st, seq, n: b'%s %d %d\n' % (st, seq, n)  # noqa: E731
-    ack = b'\x01session f00dcafe\n'
-    return [b'\x00' + ack + hdr(b'ok', 1, len(body)) + body,
-            b'\x81' + hdr(b'ok', 1, 3) + b'old' + ack + hdr(b'ok', 2, len(body)) + body,  # a late reply first
-            b'\x00' + hdr(b'ok', 1, len(body)) + body[:20] + b'\x01session f00d' + ack + hdr(b'ok', 1, 3) + b'ab\n',
-            b'\x00' + hdr(b'ok', 1, len(body)) + body,  # no ack: never taken
-            b'\x00' + ack + hdr(b'err', 1, 4) + b'bad\n', b'\x00' + ack + hdr(b'err', 0, 16) + b'unknown request\n',
-            b'\x02' + ack + hdr(b'ok', 3, 10) + b'short', b'\x00' + ack + b'ok 1 99999999999\n',
-            b'\x00' + b'x' * 50 + ack[:-1], b'\x03' + ack + b'ok 4 0\n', b'\x00' + ack + b'ok  1 2\nab']
-
-
 def main():
     if sys.argv[1] == '--afl':
         target, kind, execs = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        return fuzzlib.run_afl(target, protocol_seeds() if kind == 'protocol' else bridge_seeds(), execs,
-                               f'metrics-afl-{kind}',
-                               os.path.join(HERE, 'protocol.dict') if kind == 'protocol' else None)
+        assert kind == 'protocol', kind
+        return fuzzlib.run_afl(target, protocol_seeds(), execs, f'metrics-afl-{kind}',
+                               os.path.join(HERE, 'protocol.dict'))
     fuzzer, kind, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    flags = ['-timeout=20', '-rss_limit_mb=1024']
-    if kind == 'protocol':
-        flags.append(f'-dict={os.path.join(HERE, "protocol.dict")}')
-    # Protocol inputs up to 1 KiB: a request line is at most 128 bytes
+    assert kind == 'protocol', kind
+    flags = ['-timeout=20', '-rss_limit_mb=1024', f'-dict={os.path.join(HERE, "protocol.dict")}']
+    # Inputs up to 1 KiB: a request line is at most 128 bytes
     # (LU_METRICS_REQ_MAX), so 1 KiB still holds several requests and an
     # overlong line; at 4 KiB each input renders the registry dozens of times
     # and the 3 M run slowed to ~1.5 k executions/s (over 30 minutes).
-    max_len = 1024 if kind == 'protocol' else 4096
-    return fuzzlib.run(fuzzer, protocol_seeds() if kind == 'protocol' else bridge_seeds(), runs,
-                       f'metrics-fuzz-{kind}', flags, max_len=max_len)
+    return fuzzlib.run(fuzzer, protocol_seeds(), runs, f'metrics-fuzz-{kind}', flags, max_len=1024)
 
 
 if __name__ == '__main__':

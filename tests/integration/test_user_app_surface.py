@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'trace'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'trace', 'tests'))
 from lulib import BUILD, BUILD_DIR, LAUNCHER, check, launcher_env, lucent, skip  # noqa: E402
 from pfcheck import need_validator, validate  # noqa: E402
 

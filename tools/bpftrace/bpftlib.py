@@ -8,7 +8,7 @@ import time
 
 SRC = os.environ.get('LUCENT_SOURCE_DIR', os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-sys.path.insert(0, os.path.join(SRC, 'tests', 'trace'))
+sys.path.insert(0, os.path.join(SRC, 'trace', 'tests'))
 from lulib import BUILD, BUILD_DIR, LAUNCHER, check, fail, launcher_env, skip  # noqa: E402,F401
 from pfcheck import one, validate  # noqa: E402,F401
 

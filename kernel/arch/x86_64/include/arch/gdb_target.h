@@ -6,7 +6,7 @@
 #ifndef LU_ARCH_GDB_TARGET_H
 #define LU_ARCH_GDB_TARGET_H
 #include <stdbool.h>
-#include "../../../../../gdbstub/gdbstub.h"
+#include <gdbstub.h>
 
 struct trap_frame;
 
