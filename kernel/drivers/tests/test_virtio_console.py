@@ -13,7 +13,7 @@ the launcher's channel wiring, so the driver is tested on its own):
   - threads writing one channel at once: each blocking write arrives whole
     (tests/apps/chan_threads.c);
   - a used-ring id the driver never posted (out of range, or not in
-    flight) panics with a message naming it (tests/apps/virtq_bad.c).
+    flight) panics with a message naming it (virtq_bad.c).
 """
 import io
 import os
@@ -27,8 +27,8 @@ from lulib import BUILD, BUILD_DIR, check, fail, launcher_env, skip
 if BUILD == 'host':
     skip('applies to the image build: the hostbuild has no virtio device (its channels are tested by the '
          'chan tests)')
-# Each image this test boots is built with it (tests/meson.build): one that
-# is missing is a broken build, never a reason to skip.
+# Each image this test boots is built with it (apps/, tests/ and this folder's
+# meson.build): one that is missing is a broken build, never a reason to skip.
 for _name in ('chan-echo', 'chan-threads', 'virtq-bad'):
     if not os.path.isfile(os.path.join(BUILD_DIR, _name)):
         fail(f'{os.path.join(BUILD_DIR, _name)} not built (ninja -C {BUILD_DIR}): the channel checks need it')
