@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../gdbstub/tests/fake_target.h"
+#include "fake_target.h"
 
 static struct lu_gdb g;
 static struct fake_target t;
