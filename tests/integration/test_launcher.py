@@ -16,6 +16,10 @@ check(r.returncode != 0 and "unknown command 'frobnicate'" in r.stderr, 'unknown
 
 r = lucent('run', '--help')
 check(r.returncode == 0 and '--timeout' in r.stdout and '--mem' in r.stdout, '--help lists options')
+# The plugins' options too (tools/launcher/plugin.py), through argparse.
+plugin_opts = ('--trace FILE', '--metrics [PORT]', '--net', '--port PORT', '--net-bind ADDR', '--gdb [PORT]',
+               '--gdb-wait', '--gdb-on-panic')
+check(all(o in r.stdout for o in plugin_opts), "--help lists the plugins' options")
 
 if BUILD == 'image':
     env_qemu = os.environ.get('LUCENT_QEMU')
