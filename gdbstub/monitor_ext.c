@@ -1,8 +1,9 @@
 /*
  * monitor_ext.c: monitor commands that drive other subsystems, tracing
- * (trace/) and metrics (metrics/). Their functions are weak references, so
- * a program built without those subsystems still links, and the command
- * says what is missing instead.
+ * (trace/) and metrics (metrics/). Every image links both; their functions
+ * are weak references only for the fuzz harness, which links the protocol
+ * core alone (gdbstub/tests/meson.build): there the command says what is
+ * missing instead.
  *
  * Both run with the image stopped. lu_metrics_render() allocates: if the
  * image stopped while a thread held the allocator's lock, it cannot
@@ -12,12 +13,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/metrics.h>
+#include <lucent/trace.h>
 #include "gdbstub.h"
 
-/* From lucent/trace.h and lucent/metrics.h, declared here as weak. */
-int lu_trace_set(const char *categories) __attribute__((weak));
-int lu_trace_disable(const char *categories) __attribute__((weak));
-int lu_metrics_render(int fmt, char **out, size_t *len) __attribute__((weak));
+/* Weak: the fuzz harness links the protocol core without trace/ and metrics/. */
+#pragma weak lu_trace_set
+#pragma weak lu_trace_disable
+#pragma weak lu_metrics_render
 
 LU_GDB_MONITOR(trace, "trace <categories|all|off>", "trace exactly these categories, or none")
 {
@@ -47,7 +50,7 @@ LU_GDB_MONITOR(metrics, "metrics", "print every metric (Prometheus text expositi
     }
     char *text = NULL;
     size_t len = 0;
-    int rc = lu_metrics_render(0 /* LU_METRICS_PROMETHEUS */, &text, &len);
+    int rc = lu_metrics_render(LU_METRICS_PROMETHEUS, &text, &len);
     if (rc < 0)
         return rc;
     lu_gdb_write(out, text, len);

@@ -4,9 +4,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lucent/panic.h>
 #include <lucent/plat.h>
 
 const char *lu_plat_program_name(void) { return program_invocation_short_name; }
@@ -32,9 +34,6 @@ int lu_plat_symbolize(uintptr_t addr, char *buf, size_t len, uintptr_t *off)
     return 0;
 }
 
-/* The flight recorder hooks in here (trace/ defines it when linked). */
-__attribute__((weak)) void lu_trace_panic_flush(void) {}
-
 void lu_plat_panic(const char *file, int line, const char *fmt, ...)
 {
     char msg[256], name[32] = "?";
@@ -44,9 +43,11 @@ void lu_plat_panic(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     lu_plat_thread_name(lu_plat_thread_id(), name, sizeof name);
     fprintf(stderr, "\nlucent: panic: %s\n  at %s:%d in thread '%s'\nbacktrace:\n", msg, file, line, name);
+    struct lu_panic_info why = {SIGABRT, NULL};
+    LU_PANIC_RUN(LU_PANIC_STOP, &why); /* none registers in the hostbuild: gdb debugs the process */
     void *frames[32];
     int n = backtrace(frames, 32);
     backtrace_symbols_fd(frames, n, 2);
-    lu_trace_panic_flush();
+    LU_PANIC_RUN(LU_PANIC_FLUSH, &why);
     abort();
 }

@@ -37,6 +37,12 @@ unsigned lu_plat_cpu_count(void)
     return n;
 }
 
+uint64_t lu_plat_ram_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
 static int read_line(const char *path, char *buf, size_t len)
 {
     FILE *f = fopen(path, "re");

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/panic.h>
 #include <lucent/plat.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -298,22 +299,22 @@ static void com2_irq(void *arg)
 }
 
 /*
- * exit.c calls this: with @tf, before reporting a fatal fault (those were
- * offered to gdb in exception_hook already); with @tf NULL from
- * lu_plat_panic (LU_PANIC), where there is no trap frame. An int3 here
- * makes one, so the panic stops like a fault would: gdb sees @signo
+ * The first step of every panic path: with a trap frame, before a fatal
+ * fault's report (those were offered to gdb in exception_hook already, so
+ * it does nothing); without one from lu_plat_panic (LU_PANIC). An int3 here
+ * makes a frame, so the panic stops like a fault would: gdb sees the signal
  * (SIGABRT) in this function, `up` is the panicking code, and `continue`
- * lets the panic report and exit go on. Returns whether gdb saw it.
+ * lets the panic report and exit go on.
  */
-bool panic_debugger_hook(int signo, struct trap_frame *tf)
+static void panic_debugger_hook(const struct lu_panic_info *why)
 {
-    if (tf || !enabled || in_stub || delivering || (!stub.attached && !wait_for_panic))
-        return false;
-    panic_signo = signo;
+    if (why->frame || !enabled || in_stub || delivering || (!stub.attached && !wait_for_panic))
+        return;
+    panic_signo = why->signo;
     __asm__ volatile("int3");
     panic_signo = 0;
-    return true;
 }
+LU_PANIC_STEP(gdb_stop, LU_PANIC_STOP, panic_debugger_hook);
 
 static const struct lu_gdb_target target = {&gdb_x86_ops, &lu_gdb_arch_x86_64, NULL};
 static const struct lu_gdb_transport com2 = {com2_getc, com2_write, NULL, NULL, .compress = true};

@@ -8,6 +8,7 @@
  *   time       now_ns, cycles_to_ns    time.c (the boot TSC and its scale)
  *              cycles_per_sec          arch/x86_64/tsc.c (its calibration)
  *   CPUs       cpu_id, cpu_count       here: the image runs on one CPU
+ *              ram_bytes               mm/heap.c (mem_top: RAM starts at 0)
  *   threads    thread_id               sched/ (the current thread)
  *              thread_name, _foreach   sched/thread.c (the thread table)
  *   identity   process_id, build_name  here
@@ -27,6 +28,7 @@
 #include "ktime.h"
 #include "lib/kprintf.h"
 #include "lib/symbols.h"
+#include "mm/heap.h"
 #include "sched/sched.h"
 
 /* ---- time ---------------------------------------------------------------- */
@@ -39,6 +41,7 @@ uint64_t lu_plat_cycles_per_sec(void) { return tsc_hz(); }
 
 unsigned lu_plat_cpu_id(void) { return 0; }
 unsigned lu_plat_cpu_count(void) { return 1; }
+uint64_t lu_plat_ram_bytes(void) { return mem_top(); }
 
 uint32_t lu_plat_thread_id(void)
 {

@@ -12,6 +12,7 @@
 #include <arch/rtc.h>
 #include <arch/tsc.h>
 #include "ktime.h"
+#include "sched/sched.h"
 
 static uint64_t tsc0, boot_epoch_ns, mult; /* ns = (cycles * mult) >> 32 */
 
@@ -60,13 +61,6 @@ int gettimeofday(struct timeval *tv, void *tz)
         tv->tv_usec = (suseconds_t)((ns / 1000) % 1000000);
     }
     return 0;
-}
-
-/* Replaced by the scheduler's timer sleep. */
-__attribute__((weak)) void kernel_sleep_until(uint64_t deadline_ns)
-{
-    while (lu_plat_now_ns() < deadline_ns)
-        cpu_relax();
 }
 
 int nanosleep(const struct timespec *req, struct timespec *rem)

@@ -122,12 +122,7 @@ LU_COLLECTOR(thread_switches, "lucent_thread_switches_total", "Times each thread
 
 /* ---- trace ---------------------------------------------------------------------- */
 
-/* The registration point for trace/: it defines a strong
- * lu_metrics_trace_counts and these families fill in. */
-__attribute__((weak)) int lu_metrics_trace_counts(unsigned ring, struct lu_metrics_trace_counts *out)
-{
-    return -ENOENT;
-}
+/* trace/ reports its counts through lu_metrics_trace_counts (trace/metrics.c). */
 
 /* Rings are numbered from 0 with no gaps (a CPU each in the image, a thread
  * each in the hostbuild): the first -ENOENT ends them. */

@@ -5,19 +5,14 @@
  * when it opens a session (protocol.c), which the bridge always does, even
  * where the channel cannot tell the server that the last peer left.
  *
- * Threads come from pthreads, which both builds have (the image's are
- * kernel/libc/pthread.c on the scheduler). pthread_create is still a weak
- * reference so that this portable file links on a platform without
- * threads: there the server reports -ENOSYS instead of failing the link.
+ * Threads come from pthreads, which both builds have (glibc; the image's
+ * kernel/libc/pthread.c).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-#pragma weak pthread_create
-#pragma weak pthread_detach
 
 LU_COUNTER_VEC(requests, "lucent_metrics_requests_total",
                "Requests answered on the lucent.metrics channel, by result.", 4, LU_LABEL_NAMES("result"));
@@ -99,21 +94,15 @@ int lu_metrics_server_start_io(const struct lu_metrics_io *io, const char *what)
             __asm__ volatile("pause");
         return r > 0 ? 0 : r;
     }
-    if (!pthread_create) {
-        r = -ENOSYS;
-        status_text = "no threads on this platform yet";
+    pthread_t t;
+    int e = pthread_create(&t, NULL, server_main, (void *)io);
+    if (e) {
+        r = -e;
+        status_text = "could not start the server thread";
     } else {
-        pthread_t t;
-        int e = pthread_create(&t, NULL, server_main, (void *)io);
-        if (e) {
-            r = -e;
-            status_text = "could not start the server thread";
-        } else {
-            if (pthread_detach)
-                pthread_detach(t);
-            r = 1;
-            status_text = what;
-        }
+        pthread_detach(t);
+        r = 1;
+        status_text = what;
     }
     __atomic_store_n(&start_state, r, __ATOMIC_RELEASE);
     return r > 0 ? 0 : r;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <lucent/panic.h>
 #include <lucent/pftrace.h>
 #include <lucent/plat.h>
 #include "internal.h"
@@ -518,3 +519,6 @@ void lu_trace_panic_flush(void)
     fprintf(stderr, "lucent: trace: panic flush sent %llu events (%llu dropped in all)\n",
             (unsigned long long)(events_sent - before), (unsigned long long)lu_trace_dropped_total());
 }
+
+static void panic_flush(const struct lu_panic_info *why) { lu_trace_panic_flush(); }
+LU_PANIC_STEP(trace_flush, LU_PANIC_FLUSH, panic_flush);

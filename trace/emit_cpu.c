@@ -81,10 +81,9 @@ uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_
  * drain never competes with other processes for the CPU. Below 16 MiB of
  * RAM, a sixteenth of it (4096 records, 256 KiB, in a 4 MiB guest), so a
  * small guest still has room to serve. `trace_ring=` overrides either. */
-uintptr_t mem_top(void); /* kernel/mm/heap.c: the end of the image's RAM */
 unsigned lu_trace__default_ring(void)
 {
-    uint64_t n = mem_top() / 16 / sizeof(struct lu_trace_rec), p = 256;
+    uint64_t n = lu_plat_ram_bytes() / 16 / sizeof(struct lu_trace_rec), p = 256;
     while (p * 2 <= n && p < 16384)
         p *= 2;
     return (unsigned)p;

@@ -1,6 +1,6 @@
 /*
  * The trace's counts for metrics (lucent/metrics.h, lu_metrics_trace_counts):
- * this strong definition replaces metrics' weak default, and metrics exports
+ * every program links trace/ and metrics/, and metrics exports
  * lucent_trace_events_total{ring} and lucent_trace_events_dropped_total{ring}.
  * A ring is a CPU in the image and a thread in the hostbuild (README.md).
  * Read without locks: each count is one atomic load.

@@ -389,12 +389,11 @@ const char *lu_metrics_server_status(void);
 
 /* ---- registration points for other subsystems ---------------------------------------- */
 
-/* trace/ defines this (trace/metrics.c; a strong symbol replaces metrics'
- * weak default) to report its per-ring event counts; metrics exports them as
+/* trace/ defines this (trace/metrics.c; every program links both) to
+ * report its per-ring event counts; metrics exports them as
  * lucent_trace_events_total{ring} and lucent_trace_events_dropped_total{ring}.
  * Rings are numbered 0, 1, ... with no gaps: a CPU each in the image, a
- * thread each in the hostbuild. Returns 0, or -ENOENT past the last ring
- * (and for ring 0 while trace/ is absent). */
+ * thread each in the hostbuild. Returns 0, or -ENOENT past the last ring. */
 struct lu_metrics_trace_counts {
     uint64_t emitted;
     uint64_t dropped;

@@ -54,6 +54,9 @@ uint64_t lu_plat_cycles_per_sec(void);
  * a stable per-CPU slot must tolerate a stale answer. Hot. */
 unsigned lu_plat_cpu_id(void);
 unsigned lu_plat_cpu_count(void);
+/* Bytes of RAM the program runs in (the guest's in the image, the
+ * machine's in the hostbuild), for sizing buffers to the memory there is. */
+uint64_t lu_plat_ram_bytes(void);
 
 /* The current thread's id: a small positive integer, unique among live
  * threads (the kernel thread id, or the Linux tid). Hot. */

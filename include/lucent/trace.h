@@ -143,8 +143,8 @@ uint64_t lu_trace_dropped_total(void);
 unsigned lu_trace_ring_count(void);
 
 /* Encodes and writes whatever is left in the rings, polled, without
- * threads or locks that may be held; prints how many events it sent. Called
- * by lu_plat_panic. */
+ * threads or locks that may be held; prints how many events it sent. Runs
+ * on every panic (an LU_PANIC_FLUSH step, lucent/panic.h). */
 void lu_trace_panic_flush(void);
 
 /* Tells the trace a thread's name, for threads that may have exited by the

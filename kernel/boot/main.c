@@ -26,7 +26,8 @@
 struct hvm_start_info *boot_info;
 void __libc_init_array(void); /* newlib runs the constructors here; no newlib header declares it */
 
-/* tools/mksyms.py defines the real name in the second link. */
+/* Weak: the first of an image's two links has no name; tools/mksyms.py
+ * defines the real one in the second. */
 __attribute__((weak)) const char lu_image_name[] = "app";
 
 #define MAX_ARGS 64
@@ -83,10 +84,6 @@ const char *boot_getopt(const char *key)
             return opts[i] + n + 1;
     return NULL;
 }
-
-/* Drivers and subsystems that start after threads and interrupts exist
- * register here (weak default: none). */
-__attribute__((weak)) void drivers_init(void) {}
 
 void kmain(struct hvm_start_info *si)
 {

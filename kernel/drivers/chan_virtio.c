@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <lucent/panic.h>
 #include <lucent/plat.h>
 #include <arch/cpu.h>
 #include "../lib/klog.h"
@@ -324,7 +325,7 @@ void lu_chan_get_stats(struct lu_chan *ch, struct lu_chan_stats *out)
  * QEMU forwards them to the peer's socket when it takes the buffers; a VM
  * that stops first loses them. So wait, up to 2 s in all, until every
  * connected port has its transmit buffers back. */
-void exit_drain_hook(void)
+static void drain_at_exit(const struct lu_panic_info *why)
 {
     struct vcon *d = vcon_running();
     if (!d)
@@ -345,3 +346,4 @@ void exit_drain_hook(void)
     }
     unlock(d, held);
 }
+LU_PANIC_STEP(chan_drain, LU_PANIC_EXIT, drain_at_exit);

@@ -28,9 +28,9 @@ void drivers_init(void)
  * interrupts on, the thread sleeps in short naps (the timer wakes it), so
  * other threads run and, under emulation, the host thread that feeds the
  * device gets the CPU; with interrupts off (gdb stub, panic path) nothing
- * would end a nap, so it spins. Weak: the scheduler may do better. */
+ * would end a nap, so it spins. */
 #define NAP_NS 50000
-__attribute__((weak)) void kernel_wait_event(uint64_t deadline_ns)
+void kernel_wait_event(uint64_t deadline_ns)
 {
     if (!irq_enabled()) {
         cpu_relax();

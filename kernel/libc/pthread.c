@@ -117,19 +117,11 @@ int pthread_detach(pthread_t t)
     return r;
 }
 
-void trace_thread_hook(struct lu_thread *t, int event); /* sched/thread.c */
-
 int pthread_setname_np(pthread_t t, const char *name)
 {
     if (!thread_is_live(t))
         return ESRCH;
-    if (strlen(name) >= sizeof t->name)
-        return ERANGE;
-    unsigned long f = irq_save();
-    strcpy(t->name, name);
-    irq_restore(f);
-    trace_thread_hook(t, 2); /* the trace learns the new name (trace/kernel_hooks.c) */
-    return 0;
+    return -thread_rename(t, name);
 }
 
 int pthread_getname_np(pthread_t t, char *buf, size_t len)
@@ -313,64 +305,17 @@ int pthread_once(pthread_once_t *o, void (*fn)(void))
     return 0;
 }
 
-static struct {
-    bool used;
-    void (*dtor)(void *);
-} keys[THREAD_KEYS_MAX];
-
+/* The key table is the scheduler's (sched/keys.c): a thread's exit runs
+ * the destructors. */
 int pthread_key_create(pthread_key_t *k, void (*dtor)(void *))
 {
-    unsigned long f = irq_save();
-    for (unsigned i = 0; i < THREAD_KEYS_MAX; i++)
-        if (!keys[i].used) {
-            keys[i].used = true;
-            keys[i].dtor = dtor;
-            for (struct lu_thread *t = thread_list; t; t = t->all_next)
-                t->keys[i] = NULL;
-            irq_restore(f);
-            *k = i;
-            return 0;
-        }
-    irq_restore(f);
-    return EAGAIN;
-}
-
-int pthread_key_delete(pthread_key_t k)
-{
-    if (k >= THREAD_KEYS_MAX || !keys[k].used)
-        return EINVAL;
-    keys[k].used = false;
+    int r = thread_key_create(dtor);
+    if (r < 0)
+        return -r;
+    *k = (pthread_key_t)r;
     return 0;
 }
 
-void *pthread_getspecific(pthread_key_t k)
-{
-    return k < THREAD_KEYS_MAX && keys[k].used ? thread_current()->keys[k] : NULL;
-}
-
-int pthread_setspecific(pthread_key_t k, const void *v)
-{
-    if (k >= THREAD_KEYS_MAX || !keys[k].used)
-        return EINVAL;
-    thread_current()->keys[k] = (void *)v;
-    return 0;
-}
-
-/* POSIX: destructors run for non-NULL values, repeated while some remain
- * (up to PTHREAD_DESTRUCTOR_ITERATIONS, 4). */
-void keys_run_destructors(struct lu_thread *t)
-{
-    for (int round = 0; round < 4; round++) {
-        bool again = false;
-        for (unsigned i = 0; i < THREAD_KEYS_MAX; i++) {
-            void *v = t->keys[i];
-            if (v && keys[i].used && keys[i].dtor) {
-                t->keys[i] = NULL;
-                keys[i].dtor(v);
-                again = true;
-            }
-        }
-        if (!again)
-            return;
-    }
-}
+int pthread_key_delete(pthread_key_t k) { return -thread_key_delete(k); }
+void *pthread_getspecific(pthread_key_t k) { return thread_key_get(k); }
+int pthread_setspecific(pthread_key_t k, const void *v) { return -thread_key_set(k, v); }

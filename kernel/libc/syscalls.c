@@ -19,7 +19,8 @@
 LU_TRACE_SLICE(write, "syscall", (int, fd), (size_t, len));
 LU_TRACE_SLICE(read, "syscall", (int, fd), (size_t, len));
 
-/* kernel/net/socket_api.c overrides these when the app uses sockets. */
+/* Weak: an image whose app uses no sockets links no kernel/net (a plain
+ * archive), so kernel/net/socket_api.c is not there to define these. */
 __attribute__((weak)) ssize_t net_fd_read(int fd, void *buf, size_t n) { return errno = EBADF, -1; }
 __attribute__((weak)) ssize_t net_fd_write(int fd, const void *buf, size_t n) { return errno = EBADF, -1; }
 __attribute__((weak)) int net_fd_close(int fd) { return errno = EBADF, -1; }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <lucent/plat.h>
+#include <lucent/trace.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/switch.h>
@@ -21,12 +22,27 @@ static struct lu_thread *sleepers; /* sorted by deadline */
 static struct lu_thread *dead;     /* exited detached threads whose stacks await freeing */
 static uint64_t armed_for;
 
-void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next);
-__attribute__((weak)) void trace_sched_switch_hook(struct lu_thread *prev, struct lu_thread *next) {}
-void trace_sched_wakeup_hook(struct lu_thread *t);
-__attribute__((weak)) void trace_sched_wakeup_hook(struct lu_thread *t) {}
+/* The scheduler's tracepoints. The encoder turns these kinds into ftrace
+ * sched_switch / sched_waking events of the ring's CPU, which Perfetto
+ * shows as CPU tracks and thread states. The idle thread is tid 0 there,
+ * as in Linux. */
+LU_TRACEPOINT(sched_switch, "sched", SCHED_SWITCH, (uint32_t, prev), (uint32_t, prev_state),
+              (uint32_t, next));
+LU_TRACEPOINT(sched_wakeup, "sched", SCHED_WAKEUP, (uint32_t, tid));
 
 struct cpu *cpu_self(void) { return &cpu0; }
+static uint32_t trace_tid(const struct lu_thread *t) { return t == cpu0.idle ? 0 : t->tid; }
+
+/* Linux's prev_state letters: R (preempted, still runnable), S, X (dead). */
+static uint32_t trace_state(const struct lu_thread *t)
+{
+    switch (t->state) {
+    case T_BLOCKED:
+    case T_SLEEPING: return 1;
+    case T_EXITED: return 0x10;
+    default: return 0;
+    }
+}
 static bool ready(void) { return runq_head != NULL; }
 
 static void runq_push(struct lu_thread *t)
@@ -111,7 +127,7 @@ static void wake(struct lu_thread *t, int reason)
         t->deadline = 0;
     }
     t->wake_reason = reason;
-    trace_sched_wakeup_hook(t);
+    lu_trace_sched_wakeup(trace_tid(t));
     sched_ready(t);
 }
 
@@ -148,7 +164,8 @@ void schedule(void)
         next->switches++;
         cpu0.context_switches++;
         next->state = T_RUNNING;
-        trace_sched_switch_hook(prev, next);
+        /* before the switch, so the record's own tid is prev's */
+        lu_trace_sched_switch(trace_tid(prev), trace_state(prev), trace_tid(next));
         cpu0.current = next;
         timer_program();
         ctx_switch(&prev->rsp, next->rsp);
@@ -236,7 +253,7 @@ void sched_yield_now(void)
     irq_restore(f);
 }
 
-/* Replaces the busy wait in time.c. */
+/* nanosleep (time.c) waits here. */
 void kernel_sleep_until(uint64_t deadline_ns)
 {
     unsigned long f = irq_save();

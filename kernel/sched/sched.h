@@ -74,6 +74,7 @@ int sched_block(struct lu_waitq *wq, uint64_t deadline);
 int sched_wake_one(struct lu_waitq *wq);
 int sched_wake_all(struct lu_waitq *wq);
 void sched_yield_now(void);
+void kernel_sleep_until(uint64_t deadline_ns); /* blocks until @deadline_ns (monotonic): nanosleep */
 struct cpu *cpu_self(void);
 extern struct lu_thread *thread_list;
 /* Queues an exited detached thread; it is freed after the next switch. */
@@ -93,6 +94,7 @@ struct lu_thread *thread_create(const char *name, void *(*fn)(void *), void *arg
                                 bool detached);
 __attribute__((noreturn)) void thread_exit(void *retval);
 void thread_reap(struct lu_thread *t);
+int thread_rename(struct lu_thread *t, const char *name); /* 0, or -ERANGE if it does not fit */
 struct lu_thread *thread_by_tid(uint32_t tid);
 bool thread_is_live(struct lu_thread *t);
 const char *thread_state_name(enum thread_state s);
@@ -101,7 +103,15 @@ int thread_copy_name(uint32_t tid, char *buf, size_t len);
 struct lu_plat_thread_info;
 int thread_foreach_info(int (*fn)(const struct lu_plat_thread_info *, void *), void *arg);
 struct lu_thread *thread_guard_owner(uintptr_t addr);
-const char *kernel_current_thread_name(void); /* for fault reports */
+const char *kernel_current_thread_name(void); /* "boot" before the scheduler starts */
+
+/* keys.c: thread-specific data (pthread_key_*). Keys are 0..THREAD_KEYS_MAX-1;
+ * create returns one or -EAGAIN, delete and set return 0 or -EINVAL. */
+int thread_key_create(void (*dtor)(void *));
+int thread_key_delete(unsigned k);
+void *thread_key_get(unsigned k);
+int thread_key_set(unsigned k, const void *v);
+void thread_keys_run_destructors(struct lu_thread *t); /* at thread exit */
 
 /* sync.c: the mutex and condition variable under pthreads, newlib and lwIP. */
 int kmutex_lock(pthread_mutex_t *m, uint64_t deadline);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <lucent/plat.h>
+#include <lucent/trace.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/sections.h>
@@ -21,11 +22,13 @@
 #include "../mm/pages.h"
 #include "sched.h"
 
-void keys_run_destructors(struct lu_thread *t); /* libc/pthread.c */
-/* Tracing (trace/kernel_hooks.c) overrides this: @event 0 created, 1 exiting,
- * 2 renamed, 3 reaped (its last switch-out is done: Linux's "free"). */
-void trace_thread_hook(struct lu_thread *t, int event);
-__attribute__((weak)) void trace_thread_hook(struct lu_thread *t, int event) {}
+/* A thread's life in the trace: the encoder makes ftrace sched_wakeup_new,
+ * task_rename and sched_process_free events of them. Each change of name
+ * also goes to the drain's table (lu_trace_thread_named), so a thread that
+ * is gone by the time its records are encoded keeps its name. */
+LU_TRACEPOINT(thread_new, "sched", THREAD_NEW, (uint32_t, tid));
+LU_TRACEPOINT(thread_exit, "sched", THREAD_EXIT, (uint32_t, tid));
+LU_TRACEPOINT(thread_name, "sched", THREAD_NAME, (uint32_t, tid));
 
 struct lu_thread *thread_list;
 static uint32_t next_tid = 1;
@@ -106,7 +109,9 @@ struct lu_thread *thread_create(const char *name, void *(*fn)(void *), void *arg
     struct lu_thread *t = thread_alloc(name, fn, arg, stack_size, detached);
     if (!t)
         return NULL;
-    trace_thread_hook(t, 0); /* before it can run: its creation precedes its first switch-in */
+    /* before it can run: its creation precedes its first switch-in */
+    lu_trace_thread_named(t->tid, t->name);
+    lu_trace_thread_new(t->tid);
     unsigned long f = irq_save();
     live_threads++;
     sched_ready(t);
@@ -123,8 +128,8 @@ void thread_main(struct lu_thread *t)
 void thread_exit(void *retval)
 {
     struct lu_thread *t = thread_current();
-    trace_thread_hook(t, 1);
-    keys_run_destructors(t);
+    lu_trace_thread_named(t->tid, t->name);
+    thread_keys_run_destructors(t);
     _reclaim_reent(&t->reent);
     unsigned long f = irq_save();
     t->retval = retval;
@@ -144,7 +149,10 @@ void thread_exit(void *retval)
 /* Frees an exited thread's stack and record. Interrupts may be off. */
 void thread_reap(struct lu_thread *t)
 {
-    trace_thread_hook(t, 3);
+    /* The end of a thread is traced here, after its last switch-out (Linux's
+     * "free"): trace_processor ends the thread there, and a later event with
+     * its tid would start a second, nameless one. */
+    lu_trace_thread_exit(t->tid);
     unsigned long f = irq_save();
     table_remove(t);
     if (t->owns_stack) {
@@ -152,6 +160,18 @@ void thread_reap(struct lu_thread *t)
         pages_free(t->stack, t->stack_pages); /* the record goes with it */
     }
     irq_restore(f);
+}
+
+int thread_rename(struct lu_thread *t, const char *name)
+{
+    if (strlen(name) >= sizeof t->name)
+        return -ERANGE;
+    unsigned long f = irq_save();
+    strcpy(t->name, name);
+    irq_restore(f);
+    lu_trace_thread_named(t->tid, t->name);
+    lu_trace_thread_name(t->tid);
+    return 0;
 }
 
 struct lu_thread *thread_by_tid(uint32_t tid)

@@ -45,6 +45,12 @@ LU_TEST(thread_identity)
     LU_CHECK(lu_plat_cpu_id() < lu_plat_cpu_count());
 }
 
+LU_TEST(ram_size)
+{
+    /* no guest or machine we run on has less */
+    LU_CHECK(lu_plat_ram_bytes() >= (4u << 20));
+}
+
 static int count_threads(const struct lu_plat_thread_info *t, void *arg)
 {
     ++*(int *)arg;

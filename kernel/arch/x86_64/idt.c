@@ -8,7 +8,6 @@
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/trap.h>
-#include "../../exit.h"
 
 struct __attribute__((packed)) idt_gate {
     uint16_t off_lo, sel;

@@ -4,6 +4,7 @@
  * ended a time slice. Handlers run with interrupts off and must not block.
  */
 #include <errno.h>
+#include <lucent/trace.h>
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
@@ -20,8 +21,10 @@ static struct slot slots[256];
 static uint64_t counts[256];
 static int next_dyn = IRQ_VEC_DYN_FIRST;
 
-void trace_irq_hook(unsigned vector, int enter); /* weak: tracing */
-__attribute__((weak)) void trace_irq_hook(unsigned vector, int enter) {}
+/* A slice on the CPU's "irq" track around each handler, with the vector
+ * and its owner. */
+LU__TRACEPOINT(irq_enter, "irq", "irq", IRQ_BEGIN, (uint32_t, vector), (const char *, handler));
+LU__TRACEPOINT(irq_exit, "irq", "irq", IRQ_END);
 
 int irq_register_isa(unsigned irq, irq_fn fn, void *arg, const char *name)
 {
@@ -67,12 +70,15 @@ void irq_dispatch(struct trap_frame *tf)
     counts[v]++;
     if (v == IRQ_VEC_SPURIOUS || (v >= IRQ_VEC_PIC && v < IRQ_VEC_PIC + 16))
         return; /* spurious: no EOI */
-    trace_irq_hook(v, 1);
+    if (lu_trace_irq_enter_enabled()) {
+        const char *name = irq_name(v);
+        lu_trace_irq_enter(v, name ? name : "?");
+    }
     if (v == IRQ_VEC_TIMER)
         sched_timer_interrupt();
     else if (slots[v].fn)
         slots[v].fn(slots[v].arg);
     lapic_eoi();
-    trace_irq_hook(v, 0);
+    lu_trace_irq_exit();
     sched_irq_exit();
 }

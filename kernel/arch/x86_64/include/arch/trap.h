@@ -22,6 +22,9 @@ void trap_dispatch(struct trap_frame *tf);
 /* POSIX signal a vector corresponds to, as gdb and the exit status see it. */
 int trap_signal(uint64_t vector);
 const char *trap_name(uint64_t vector);
+/* trap_report.c: reports an exception nothing handled (what, where, the
+ * registers, a backtrace), runs the panic steps and exits 128 + @signo. */
+__attribute__((noreturn)) void kernel_fatal(int signo, struct trap_frame *tf);
 /* @hook sees every CPU exception first (the debugger's); it returns true
  * when it handled the exception and the trapped context may resume. */
 void trap_set_exception_hook(bool (*hook)(struct trap_frame *tf));
