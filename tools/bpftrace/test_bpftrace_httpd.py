@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import http.client
 from bpftlib import BUILD_DIR, check, finish, need_tool, one, start_tool, validate
 
 tool = need_tool()
@@ -17,6 +16,20 @@ httpd = os.path.join(BUILD_DIR, 'httpd')
 probes = subprocess.run(['readelf', '-n', httpd], capture_output=True, text=True).stdout
 check('http_request_begin' in probes, 'httpd has its lucent:http_request_begin USDT probe (none: built without '
       'sys/sdt.h? tools/setup installs systemtap-sdt-dev)')
+
+def get_until_closed(port, path):
+    """One GET with Connection: close, read until httpd closes its side. The
+    request's end probe runs after httpd sent the response but before it
+    closes the connection, so once the close is seen the slice has ended: a
+    Ctrl-C sent after the last response alone could stop the tool between
+    the two and leave the last slice open."""
+    with socket.create_connection(('127.0.0.1', port), timeout=20) as c:
+        c.sendall(f'GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'.encode())
+        data = b''
+        while chunk := c.recv(65536):
+            data += chunk
+    return int(data.split(b' ', 2)[1]) if data.startswith(b'HTTP/1.') else 0
+
 
 N = 30
 tmp = tempfile.mkdtemp(prefix='lucent-bpft-')
@@ -39,12 +52,8 @@ try:
     paths = ['/', '/stats', '/nope']
     statuses = {}
     for i in range(N):
-        c = http.client.HTTPConnection('127.0.0.1', port, timeout=20)
-        c.request('GET', paths[i % 3])
-        r = c.getresponse()
-        r.read()
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-        c.close()
+        status = get_until_closed(port, paths[i % 3])
+        statuses[status] = statuses.get(status, 0) + 1
     check(statuses.get(404) == N // 3, f'httpd answered {N} requests ({statuses})')
     tracer.send_signal(signal.SIGINT)
     rc, err = finish(tracer)
