@@ -5,7 +5,7 @@ import concurrent.futures
 import json
 import os
 import tempfile
-from lulib import BUILD, BUILD_DIR, SRC, check, lucent
+from lulib import BUILD, BUILD_DIR, check, lucent
 
 with tempfile.TemporaryDirectory() as d:
     os.environ['XDG_DATA_HOME'] = d  # keep test apps out of the user's data dir
@@ -50,7 +50,7 @@ with tempfile.TemporaryDirectory() as d:
     if BUILD == 'image':
         # An image linked by hand without the gdb stub: --gdb refuses it
         # instead of printing an attach command that cannot work.
-        from launcher import build as lucent_build
+        from launcher import build as lucent_build, cc_link
         with open(os.path.join(BUILD_DIR, 'lucent-app.json')) as f:
             recipe = json.load(f)
         check(any('gdbstub' in lib for lib in recipe['libs']), 'the image recipe links the gdb stub')
@@ -59,8 +59,7 @@ with tempfile.TemporaryDirectory() as d:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             objs = lucent_build._objects(recipe, [src], flags, d)
             lucent_build._compile_all([cmd for _, cmd in objs], pool)
-            bare = lucent_build._link_build(SRC, recipe, 'nostub', [o for o, _ in objs], flags,
-                                            os.path.join(d, 'nostub'), d)
+            bare = cc_link.link(recipe, [o for o, _ in objs], os.path.join(d, 'nostub'))
         r = lucent('run', '--gdb', bare, cwd=d)
         check(r.returncode == 125 and 'has no gdb stub' in r.stderr, f'--gdb on an image without the stub: '
               f'{r.stderr.strip()}')

@@ -4,50 +4,22 @@ and a bootable image, from any directory, with no edits in the Lucent tree.
   lucent build [-I DIR] [-D X[=V]] [-U X] [-L DIR] [-l LIB] [-Wl,...]
                [--cflags "..."] [--ldflags "..."] [-j N] FILE.c... -o NAME
 
-The recipe for each build (compiler flags, the platform's static libraries,
-link arguments) is written by meson into build/<host|image>/lucent-app.json,
-so this file never duplicates what the build system knows. In particular the
-recipe lists every library an in-tree program links (platform, tracer,
-metrics exporter, and in the image the gdb stub), and they are linked whole:
-their tracepoints, metrics, monitor commands and constructors sit in linker
-sections or are never called by name, and a plain archive link would drop
-them (then `--gdb` finds no stub and `--metrics` no server).
+The recipe for each build and the link (every platform library whole, the
+image's two links) are cc_link.py's, shared with `lucent-cc` (cc.py): this
+file parses `lucent build`'s options and compiles both builds in parallel.
 
 Results go to ~/.local/share/lucent/apps/NAME/{host,image}/NAME, where
 `lucent run NAME` finds them (`lucent run PATH` runs either file directly).
 """
 import argparse
 import concurrent.futures
-import json
 import os
 import shlex
 import struct
-import subprocess
-import sys
 import tempfile
 
-
-class BuildError(Exception):
-    pass
-
-
-def _run(cmd, show=True):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode:
-        sys.stderr.write(r.stdout)
-        raise BuildError(f'command failed: {" ".join(cmd[:3])} ...')
-    if r.stdout and show:
-        sys.stderr.write(r.stdout)  # compiler warnings reach the user, as from make
-
-
-def _recipe(build_root, build):
-    path = os.path.join(build_root, build, 'lucent-app.json')
-    if not os.path.isfile(path):
-        raise BuildError(f'{path} missing: run tools/setup first')
-    # Make sure the platform libraries are built and current.
-    _run(['ninja', '-C', os.path.join(build_root, build)], show=False)
-    with open(path) as f:
-        return json.load(f)
+# BuildError is also this module's: main.py and gdb.py catch build.BuildError.
+from .cc_link import BuildError, link, load_recipe, run  # noqa: F401
 
 
 class Flags:
@@ -58,25 +30,11 @@ class Flags:
     def __init__(self, cflags=(), ldflags=(), libs=()):
         self.cflags, self.ldflags, self.libs = list(cflags), list(ldflags), list(libs)
 
-    def libs_for(self, recipe):
-        # The image already links its C library, libm and threads (the
-        # platform's); a -lm meant for Linux must not pull the host's libm.a
-        # into the image, so the recipe names what the platform provides.
-        provided = set(recipe.get('provided_libs', []))
-        return [a for a in self.libs
-                if not ((a.startswith('-l') and a[2:] in provided) or (a == '-pthread' and 'pthread' in provided))]
-
-
-def _link(recipe, objs, flags, out):
-    libs = ['-Wl,--whole-archive'] + recipe['libs'] + ['-Wl,--no-whole-archive']
-    _run(['gcc', '-o', out] + flags.ldflags + objs + recipe['link_args'] + libs + flags.libs_for(recipe) +
-         recipe['lib_link_args'])
-
 
 def _compile_all(jobs, pool):
     """Runs every compile command in @jobs on @pool; raises the first failure
     after all have finished, so that every error is printed once."""
-    futures = [pool.submit(_run, cmd) for cmd in jobs]
+    futures = [pool.submit(run, cmd) for cmd in jobs]
     errors = [f.exception() for f in futures if f.exception()]
     if errors:
         raise errors[0]
@@ -91,20 +49,9 @@ def _objects(recipe, sources, flags, tmp):
     return out
 
 
-def _link_build(root, recipe, name, objs, flags, outdir, tmp):
+def _link_build(recipe, name, objs, flags, outdir):
     os.makedirs(outdir, exist_ok=True)
-    out = os.path.join(outdir, name)
-    if recipe['build'] == 'image':
-        # Same two links as meson's: addresses, then the symbol table.
-        pass1 = os.path.join(tmp, name + '.pass1')
-        _link(recipe, objs, flags, pass1)
-        syms_s, syms_o = os.path.join(tmp, 'syms.S'), os.path.join(tmp, 'syms.o')
-        _run([sys.executable, os.path.join(root, 'tools', 'mksyms.py'), pass1, syms_s, name])
-        _run(['gcc', '-c', syms_s, '-o', syms_o])
-        _link(recipe, objs + [syms_o], flags, out)
-    else:
-        _link(recipe, objs, flags, out)
-    return out
+    return link(recipe, flags.ldflags + objs + flags.libs, os.path.join(outdir, name), name)
 
 
 def build_user_app(root, build_root, apps_dir, name, sources, flags, jobs=None):
@@ -113,15 +60,15 @@ def build_user_app(root, build_root, apps_dir, name, sources, flags, jobs=None):
     for s in sources:
         if not os.path.isfile(s):
             raise BuildError(f'no such source file: {s}')
-    recipes = [_recipe(build_root, build) for build in ('host', 'image')]
+    recipes = [load_recipe(build_root, build, refresh=True) for build in ('host', 'image')]
     with tempfile.TemporaryDirectory(prefix='lucent-build-') as tmp, \
             concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
         # Every file of both builds compiles at once (as make -j would), then
         # the two builds link side by side.
         objs = {r['build']: _objects(r, sources, flags, tmp) for r in recipes}
         _compile_all([cmd for r in recipes for _, cmd in objs[r['build']]], pool)
-        links = [pool.submit(_link_build, root, r, name, [o for o, _ in objs[r['build']]], flags,
-                             os.path.join(apps_dir, name, r['build']), tmp) for r in recipes]
+        links = [pool.submit(_link_build, r, name, [o for o, _ in objs[r['build']]], flags,
+                             os.path.join(apps_dir, name, r['build'])) for r in recipes]
         return [f.result() for f in links]
 
 
