@@ -103,19 +103,19 @@ def _modules(root):
     return order
 
 
-def _ldd(binary):
-    """The libraries @binary loads, with the dynamic loader; stops if one is missing."""
+def ldd(binary, who=WHO, hint="the nginx package's Depends: libcrypt1 libpcre2-8-0 libssl3 zlib1g"):
+    """The libraries @binary loads, with the dynamic loader; stops if one is missing
+    (bench/ports uses it for lua5.4 too)."""
     out = subprocess.run(['ldd', binary], capture_output=True, text=True).stdout
     libs = []
     for line in out.splitlines():
         if 'not found' in line:
-            sys.exit(f'{WHO}: {binary} needs {line.split()[0]}, not installed here (the nginx package\'s '
-                     'Depends: libcrypt1 libpcre2-8-0 libssl3 zlib1g)')
+            sys.exit(f'{who}: {binary} needs {line.split()[0]}, not installed here ({hint})')
         m = re.search(r'(/\S+) \(0x', line)
         if m:
             libs.append(m.group(1))
     if not libs:
-        sys.exit(f'{WHO}: ldd found no libraries for {binary}: {out.strip()[:200]}')
+        sys.exit(f'{who}: ldd found no libraries for {binary}: {out.strip()[:200]}')
     return libs
 
 
@@ -179,7 +179,7 @@ def initrd(work, page):
         c.copy('mod/' + os.path.basename(m), m)
     c.file('www/1k', page)
     c.copy('sbin/nginx', nginx, 0o755)
-    for lib in _ldd(nginx):
+    for lib in ldd(nginx):
         c.copy(lib, os.path.realpath(lib), 0o755)
     c.file('etc/nginx.conf', NGINX_CONF.encode())
     c.file('etc/passwd', b'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n')
