@@ -21,6 +21,7 @@ static struct lu_thread *runq_head, *runq_tail;
 static struct lu_thread *sleepers; /* sorted by deadline */
 static struct lu_thread *dead;     /* exited detached threads whose stacks await freeing */
 static uint64_t armed_for;
+static uint64_t busy_ns; /* CPU time of every thread but idle, to the last switch */
 
 /* The scheduler's tracepoints. The encoder turns these kinds into ftrace
  * sched_switch / sched_waking events of the ring's CPU, which Perfetto
@@ -160,6 +161,8 @@ void schedule(void)
     cpu0.slice_end = now + SLICE_NS;
     if (next != prev) {
         prev->cpu_ns += now - prev->ran_since;
+        if (prev != cpu0.idle)
+            busy_ns += now - prev->ran_since;
         next->ran_since = now;
         next->switches++;
         cpu0.context_switches++;
@@ -298,3 +301,13 @@ void sched_init(void)
 }
 
 uint64_t sched_context_switches(void) { return cpu0.context_switches; }
+
+void sched_cpu_time(uint64_t *process_ns, uint64_t *thread_ns)
+{
+    unsigned long f = irq_save();
+    struct lu_thread *t = cpu0.current;
+    uint64_t running = t != cpu0.idle ? lu_plat_now_ns() - t->ran_since : 0;
+    *process_ns = busy_ns + running;
+    *thread_ns = t->cpu_ns + running;
+    irq_restore(f);
+}

@@ -84,6 +84,9 @@ void sched_defer_reap(struct lu_thread *t);
 void sched_timer_interrupt(void);
 void sched_irq_exit(void);
 uint64_t sched_context_switches(void);
+/* CPU time in ns up to now: the process's (every thread but idle, exited
+ * ones included: times, clock, getrusage) and the calling thread's. */
+void sched_cpu_time(uint64_t *process_ns, uint64_t *thread_ns);
 
 /* thread.c */
 void thread_init_main(struct lu_thread *t); /* the boot flow becomes thread 1 */
