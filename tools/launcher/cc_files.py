@@ -2,14 +2,14 @@
 this tree, and where the CMake toolchain files are (both in meson/)."""
 import os
 
-from .common import LAUNCHER, ROOT
+from .common import BUILD, LAUNCHER, ROOT
 
 
 def meson_cross_file(pkg_dir):
     with open(os.path.join(ROOT, 'meson', 'lucent-cc-cross.ini.in')) as f:
         text = f.read()
     for key, value in (('CC', os.path.join(ROOT, 'tools', 'lucent-cc')), ('LUCENT', LAUNCHER),
-                       ('PKGDIR', pkg_dir)):
+                       ('PKGDIR', pkg_dir), ('BUILD_ROOT', os.path.abspath(BUILD))):
         text = text.replace(f'@{key}@', value)
     return text
 

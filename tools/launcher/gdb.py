@@ -62,7 +62,7 @@ def setup(a, image, note):
         has_stub = False
     if not has_stub:
         print(f'lucent: error: {image} has no gdb stub (lu_gdb_dispatch is not linked): build it with '
-              '`lucent build` or meson, which link the stub into every image', file=sys.stderr)
+              '`lucent build`, lucent-cc or meson, which link the stub into every image', file=sys.stderr)
         raise SystemExit(125)
     port = a.gdb or free_port()
     a.gdb_tcp_port = port
