@@ -33,7 +33,8 @@ SOURCE_EXT = ('.c', '.i', '.s', '.S', '.sx')
 # gcc options whose value may be the next word.
 TAKES_VALUE = {'-o', '-I', '-D', '-U', '-include', '-imacros', '-isystem', '-iquote', '-idirafter', '-iprefix',
                '-iwithprefix', '-iwithprefixbefore', '-isysroot', '-MF', '-MT', '-MQ', '-x', '-L', '-l',
-               '-Xlinker', '-Xassembler', '-Xpreprocessor', '-T', '-u', '-z', '-e', '-aux-info', '--param'}
+               '-Xlinker', '-Xassembler', '-Xpreprocessor', '-T', '-u', '-z', '-e', '-aux-info', '--param',
+               '-dumpbase', '-dumpdir', '-B'}
 COMPILE_ONLY = {'-c', '-S', '-E', '-M', '-MM', '-fsyntax-only'}
 LINK_ONLY_WORD = {'-static', '-s', '-rdynamic', '-nostdlib', '-nostartfiles', '-nodefaultlibs', '-pthread',
                   '-static-libgcc'}

@@ -73,7 +73,10 @@ def link_once(recipe, link_inputs, out):
     references to main() resolve against the user's objects."""
     user = [a for a in link_inputs if not is_provided(recipe, a)]
     libs = ['-Wl,--whole-archive'] + recipe['libs'] + ['-Wl,--no-whole-archive']
-    run(['gcc', '-o', out] + recipe['link_args'] + user + libs + recipe['lib_link_args'])
+    # main is wanted from the start, as a C runtime's crt1.o wants it, so a
+    # main() inside one of the user's archives is taken from it.
+    run(['gcc', '-o', out] + recipe['link_args'] + ['-Wl,--undefined=main'] + user + libs +
+        recipe['lib_link_args'])
 
 
 def link(recipe, link_inputs, out, name=None):

@@ -84,6 +84,8 @@ def check_host(path):
     from launcher import build
     check(build.program_kind(path) == 'host', f'{os.path.basename(path)} is a Linux executable')
     check('lu_metrics_server_start' in defined_lu_symbols(path), 'the hostbuild program has the metrics server')
+    notes = subprocess.run(['readelf', '-n', path], capture_output=True, text=True).stdout
+    check('Name: ccproject_rms' in notes, 'the program\'s tracepoint is a USDT probe (lucent.pc\'s host flags)')
     r = subprocess.run([path], capture_output=True, text=True, timeout=60)
     print(r.stdout[-2000:], r.stderr[-2000:], sep='\n')
     check(r.returncode == 0 and EXPECTED in r.stdout, 'the hostbuild program runs natively and prints the line')

@@ -63,6 +63,13 @@ try:
     check(r.returncode == 0, '-x c, objects and -lm -lpthread -lc -ldl -lrt -pthread link an image')
     r = subprocess.run(['nm', os.path.join(tmp, 'prog')], capture_output=True, text=True)
     check(' T lu_gdb_dispatch' in r.stdout and ' T main' in r.stdout, 'the image has main and the gdb stub')
+    # main() inside an archive: taken from it, as a Linux link takes it.
+    write('mainlib.c', 'int one(void);\nint main(void) { return one() - 1; }\n')
+    check(cc('image', '-c', 'mainlib.c', cwd=tmp).returncode == 0, 'mainlib.c compiles')
+    subprocess.run(['ar', 'rcs', 'libmain.a', 'mainlib.o'], cwd=tmp, check=True)
+    r = cc('image', '-o', 'fromlib', 'one.o', '-L.', '-lmain', cwd=tmp)
+    print(r.stderr[-2000:])
+    check(r.returncode == 0, 'an image whose main() is in an archive links')
     r = cc('image', 'one.o', cwd=tmp)
     check(r.returncode != 0 and 'main' in r.stderr, 'a link without main fails at link time, not silently')
 finally:
