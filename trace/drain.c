@@ -24,6 +24,7 @@
 #include <lucent/panic.h>
 #include <lucent/pftrace.h>
 #include <lucent/plat.h>
+#include "dyn.h"
 #include "internal.h"
 
 #define OUT_SIZE (256 * 1024)
@@ -129,10 +130,17 @@ static void trim_rings(void)
     /* the flight recorder: keep the newest half of every ring */
     for (unsigned i = 0; i < lu_trace_ring_count(); i++) {
         struct lu_trace_ring *r = lu_trace_rings[i];
-        uint64_t head = ring_head(r), tail = r->tail, keep = (r->mask + 1) / 2;
-        if (head - tail > keep) {
-            r->dropped_gone += head - keep - tail;
-            ring_release(r, head - keep);
+        uint64_t head = ring_head(r), pos = r->tail, keep = (r->mask + 1) / 2, n = 0;
+        /* whole records only (dyn.h): a record may take several slots;
+         * stop at one not yet committed */
+        const struct lu_trace_rec *rec;
+        while (head - pos > keep && (rec = ring_peek(r, pos))) {
+            n += rec->id != LU_TRACE_PAD_ID;
+            pos += dyn_span(rec, lu_trace__tp(rec->id));
+        }
+        if (n || pos != r->tail) {
+            r->dropped_gone += n;
+            ring_release(r, pos);
         }
     }
 }
@@ -356,7 +364,11 @@ static int describe_process(void)
 static int start_ring(struct lu_trace_ring *ring, struct lu_pf_seq *s)
 {
     char name[40];
+    static struct lu_pf_strtab *strtabs[LU_TRACE_MAX_RINGS];
+    if (!strtabs[ring->index]) /* interned dynamic values; without it (no memory) they go inline */
+        strtabs[ring->index] = calloc(1, sizeof *strtabs[ring->index]);
     lu_pf_seq_reset(s, ring->index + 1);
+    s->strs = strtabs[ring->index];
     int r = EMIT(lu_pf_seq_start(&b, s, to_ns(lu_plat_cycles())));
     snprintf(name, sizeof name, "trace drops (ring %u)", ring->index);
     if (!r)
@@ -386,6 +398,12 @@ static int drain_ring(struct lu_trace_ring *ring, unsigned *count)
     const struct lu_trace_rec *rec;
     struct lu_trace_rec own;
     while ((rec = ring_peek(ring, pos))) {
+        if (rec->id == LU_TRACE_PAD_ID) { /* the ring's end, skipped by a record that would wrap */
+            pos += dyn_span(rec, NULL);
+            continue;
+        }
+        uint64_t span = dyn_span(rec, lu_trace__tp(rec->id));
+        const uint8_t *data = (const uint8_t *)(rec + 1); /* dynamic arguments' bytes */
         uint32_t owner = __atomic_load_n(&ring->tid, __ATOMIC_ACQUIRE);
         if (owner) { /* a per-thread ring: its writer leaves tid to us */
             own = *rec;
@@ -400,7 +418,7 @@ static int drain_ring(struct lu_trace_ring *ring, unsigned *count)
             if ((r = EMIT(lu_pf_thread_track(&b, s->id, &env, rec->tid, name))))
                 break;
         }
-        r = EMIT(lu_pf_event(&b, s, &env, rec, to_ns(rec->ts), ring->index));
+        r = EMIT(lu_pf_event_data(&b, s, &env, rec, span > 1 ? data : NULL, to_ns(rec->ts), ring->index));
         if (r == -ENOENT) {
             r = 0;
         } else if (r) {
@@ -409,7 +427,7 @@ static int drain_ring(struct lu_trace_ring *ring, unsigned *count)
             ev_end[nev] = (uint32_t)out_len;
             ev_ring[nev++] = (uint16_t)ring->index;
         }
-        pos++;
+        pos += span;
         ++*count;
         if (*count % 256 == 0)
             ring_release(ring, pos); /* let the writer reuse slots early */

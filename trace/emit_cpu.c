@@ -9,6 +9,7 @@
  * reserved but uncommitted slot and comes back to it.
  */
 #include <lucent/plat.h>
+#include "dyn.h"
 #include "internal.h"
 
 static uint64_t dropped_no_ring;
@@ -65,6 +66,71 @@ void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, u
                      uint64_t a4)
 {
     EMIT((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3, s->args[4] = a4));
+}
+
+/* ---- records with dynamic arguments (dyn.h) ----------------------------------
+ * Reserves @n consecutive slots with one compare-and-swap, a padding
+ * record first when they would wrap. */
+static inline struct lu_trace_rec *reserve_n(uint64_t n, uint64_t *pos_out)
+{
+    unsigned cpu = lu_plat_cpu_id();
+    struct lu_trace_ring *r = cpu < lu_trace_nrings ? lu_trace_rings[cpu] : NULL;
+    if (__builtin_expect(!r, 0))
+        return drop(r), NULL;
+    uint64_t size = r->mask + 1, pad;
+    if (n > size / 2)
+        return drop(r), NULL;
+    uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+    do {
+        uint64_t idx = pos & r->mask;
+        pad = idx + n > size ? size - idx : 0;
+        uint64_t last = pos + pad + n - 1;
+        if (last >= __atomic_load_n(&r->limit, __ATOMIC_RELAXED) && !ring_has_room(r, last))
+            return drop(r), NULL;
+    } while (!__atomic_compare_exchange_n(&r->head, &pos, pos + pad + n, true, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    struct lu_trace_rec *slots = (struct lu_trace_rec *)(r + 1);
+    if (pad) {
+        struct lu_trace_rec *p = &slots[pos & r->mask];
+        p->id = LU_TRACE_PAD_ID;
+        p->args[0] = pad - 1;
+        __atomic_store_n(&p->seq, pos + 1, __ATOMIC_RELEASE);
+        pos += pad;
+    }
+    *pos_out = pos;
+    return &slots[pos & r->mask];
+}
+
+void lu_trace__emitd(const struct lu_tracepoint *tp, const struct lu_trace__arg *a)
+{
+    uint32_t lens[LU_TRACE_MAX_ARGS];
+    uint64_t bytes = 0, pos;
+    for (int i = 0; i < tp->nargs; i++)
+        if (dyn_type(tp->arg_types[i]))
+            bytes += LU_TRACE_DLEN(lens[i] = dyn_len(a[i].p, a[i].n, dyn_max(tp, i)));
+    struct lu_trace_rec *s = reserve_n(dyn_slots(bytes), &pos);
+    if (!s)
+        return;
+    s->ts = lu_plat_cycles();
+    s->id = tp->id;
+    s->tid = lu_plat_thread_id();
+    dyn_fill(s, tp, a, lens);
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+}
+
+void lu_trace__emits(const struct lu_tracepoint *tp, const char *p, size_t n)
+{
+    uint32_t len = dyn_len(p, n, dyn_max(tp, 0)), k = LU_TRACE_DLEN(len);
+    uint64_t pos;
+    struct lu_trace_rec *s = reserve_n(dyn_slots(k), &pos);
+    if (!s)
+        return;
+    s->ts = lu_plat_cycles();
+    s->id = tp->id;
+    s->tid = lu_plat_thread_id();
+    memcpy(s + 1, p, k);
+    s->args[0] = len;
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 }
 
 /* Called by lu_trace_init: one ring per CPU, made before any tracepoint is on. */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <lucent/plat.h>
+#include "dyn.h"
 #include "internal.h"
 
 /* initial-exec: a plain %fs-relative load; the default model for this
@@ -142,6 +143,69 @@ void lu_trace__emit5(const struct lu_tracepoint *tp, uint64_t a0, uint64_t a1, u
 {
     EMIT_FAST((s->args[0] = a0, s->args[1] = a1, s->args[2] = a2, s->args[3] = a3, s->args[4] = a4), a0, a1,
               a2, a3, a4);
+}
+
+/* ---- records with dynamic arguments (dyn.h) ----------------------------------
+ * Reserves @n consecutive slots, after a padding record when they would
+ * wrap; NULL (a drop counted) when the ring has no room. */
+static inline struct lu_trace_rec *reserve_n(struct lu_trace_ring **rp, uint64_t n, uint64_t *pos_out)
+{
+    struct lu_trace_ring *r = my_ring;
+    if (__builtin_expect(!r, 0) && !(r = attach())) {
+        __atomic_fetch_add(&dropped_no_ring, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    uint64_t pos = r->head, size = r->mask + 1, idx = pos & r->mask;
+    uint64_t pad = idx + n > size ? size - idx : 0;
+    if (n > size / 2 || (pos + pad + n > r->limit && !ring_has_room(r, pos + pad + n - 1))) {
+        __atomic_store_n(&r->dropped_full, r->dropped_full + 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    if (pad) {
+        struct lu_trace_rec *p = slot(r, pos);
+        p->id = LU_TRACE_PAD_ID;
+        p->args[0] = pad - 1;
+        __atomic_store_n(&p->seq, pos + 1, __ATOMIC_RELEASE);
+        pos += pad;
+    }
+    *rp = r;
+    *pos_out = pos;
+    return slot(r, pos);
+}
+
+void lu_trace__emitd(const struct lu_tracepoint *tp, const struct lu_trace__arg *a)
+{
+    uint32_t lens[LU_TRACE_MAX_ARGS];
+    uint64_t bytes = 0;
+    for (int i = 0; i < tp->nargs; i++)
+        if (dyn_type(tp->arg_types[i]))
+            bytes += LU_TRACE_DLEN(lens[i] = dyn_len(a[i].p, a[i].n, dyn_max(tp, i)));
+    struct lu_trace_ring *r;
+    uint64_t pos;
+    struct lu_trace_rec *s = reserve_n(&r, dyn_slots(bytes), &pos);
+    if (!s)
+        return;
+    dyn_fill(s, tp, a, lens);
+    s->id = tp->id;
+    ring_stamp(s);
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->head, pos + dyn_slots(bytes), __ATOMIC_RELEASE);
+}
+
+void lu_trace__emits(const struct lu_tracepoint *tp, const char *p, size_t n)
+{
+    uint32_t len = dyn_len(p, n, dyn_max(tp, 0)), k = LU_TRACE_DLEN(len);
+    struct lu_trace_ring *r;
+    uint64_t pos, slots = dyn_slots(k);
+    struct lu_trace_rec *s = reserve_n(&r, slots, &pos);
+    if (!s)
+        return;
+    memcpy(s + 1, p, k);
+    s->args[0] = len;
+    s->id = tp->id;
+    ring_stamp(s);
+    __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->head, pos + slots, __ATOMIC_RELEASE);
 }
 
 uint64_t lu_trace__dropped_unattributed(void) { return __atomic_load_n(&dropped_no_ring, __ATOMIC_RELAXED); }

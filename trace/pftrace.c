@@ -150,8 +150,12 @@ int lu_pf_seq_start(struct lu_pf_buf *b, struct lu_pf_seq *s, uint64_t now_ns)
     pb_close(&w, cs);
     int r = packet_end(b, &w, pk);
     if (r == 0) {
+        struct lu_pf_strtab *t = s->strs;
         lu_pf_seq_reset(s, s->id);
         s->started = true;
+        s->strs = t;
+        if (t) /* a new incremental state: nothing is interned any more */
+            memset(t, 0, sizeof *t);
     }
     return r;
 }
@@ -230,14 +234,123 @@ static uint64_t arg_iid(const struct lu_tracepoint *tp, int i)
     return (uint64_t)tp->id * LU_TRACE_MAX_ARGS + (uint64_t)i + 1;
 }
 
-static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint *tp)
+/* ---- dynamic argument values ------------------------------------------------
+ * A record's strings and byte arrays (LU_TRACE_DSTR, _DBYTES) as found in
+ * its data, and their interning state on the sequence. */
+struct dval {
+    const uint8_t *p;
+    uint32_t n;
+    bool cut, fresh; /* fresh: interned by this packet (a new iid) */
+    uint64_t hash;
+    uint32_t iid; /* 0: written inline (no table) */
+};
+
+static bool is_dyn(uint8_t t) { return t == LU_TRACE_DSTR || t == LU_TRACE_DBYTES; }
+
+/* FNV-1a over the bytes and the type: a byte array and a string with the
+ * same bytes are different values (one is shown as hex). */
+static uint64_t dhash(const uint8_t *p, uint32_t n, uint8_t type)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ type;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h ^ n;
+}
+
+/* Finds each dynamic argument's bytes; looks them up in the sequence's
+ * table. Returns how many are not yet interned. */
+static int dvals(struct lu_pf_seq *s, const struct lu_tracepoint *tp, const struct lu_trace_rec *rec,
+                 const uint8_t *data, struct dval *v)
+{
+    const uint8_t *d = data;
+    int missing = 0;
+    for (int i = 0; i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++) {
+        if (!is_dyn(tp->arg_types[i]))
+            continue;
+        uint32_t n = data ? LU_TRACE_DLEN(rec->args[i]) : 0;
+        v[i] = (struct dval){.p = d ? d : (const uint8_t *)"", .n = n, .cut = (rec->args[i] & LU_TRACE_DTRUNC) != 0};
+        if (d)
+            d += n;
+        if (!s->strs)
+            continue;
+        v[i].hash = dhash(v[i].p, n, tp->arg_types[i]);
+        unsigned k = (unsigned)(v[i].hash % LU_PF_STRTAB);
+        if (s->strs->iid[k] && s->strs->hash[k] == v[i].hash) {
+            v[i].iid = s->strs->iid[k];
+        } else {
+            v[i].fresh = true;
+            missing++;
+        }
+    }
+    return missing;
+}
+
+/* Once the packet that interned them is out: the table learns them. */
+static void dvals_commit(struct lu_pf_seq *s, const struct lu_tracepoint *tp, const struct dval *v)
+{
+    for (int i = 0; s->strs && i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++)
+        if (is_dyn(tp->arg_types[i]) && v[i].fresh) {
+            unsigned k = (unsigned)(v[i].hash % LU_PF_STRTAB);
+            s->strs->hash[k] = v[i].hash;
+            s->strs->iid[k] = v[i].iid;
+        }
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* The value as protobuf bytes of @field: the string, or hex of the bytes. */
+static void pb_dval(struct pb *w, unsigned field, const struct dval *v, uint8_t type)
+{
+    if (type != LU_TRACE_DBYTES) {
+        pb_bytes(w, field, v->p, v->n);
+        return;
+    }
+    pb_varint(w, (uint64_t)field << 3 | 2);
+    pb_varint(w, (uint64_t)v->n * 2);
+    if ((size_t)(w->end - w->p) < (size_t)v->n * 2) {
+        w->err = true;
+        return;
+    }
+    for (uint32_t i = 0; i < v->n; i++) {
+        *w->p++ = (uint8_t)hexd[v->p[i] >> 4];
+        *w->p++ = (uint8_t)hexd[v->p[i] & 15];
+    }
+}
+
+/* The mark of a value cut at its bound: an argument `<name>_truncated`
+ * (named inline: it is rare, not worth an interned name). */
+static void pb_cut(struct pb *w, const struct lu_tracepoint *tp, int i)
+{
+    char name[64];
+    size_t n = strlen(tp->arg_names[i]);
+    if (n > sizeof name - 11)
+        n = sizeof name - 11;
+    memcpy(name, tp->arg_names[i], n);
+    memcpy(name + n, "_truncated", 10);
+    uint8_t *m = pb_open(w, 4); /* TrackEvent.debug_annotations */
+    pb_bytes(w, 10, name, n + 10); /* name */
+    pb_uint(w, 2, 1);              /* bool_value */
+    pb_close(w, m);
+}
+
+static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint *tp, struct dval *dv,
+                   int dv_missing)
 {
     bool tp_new = !(s->tp_interned[tp->id / 8] & (1u << (tp->id % 8)));
     unsigned c = tp->cat_id % LU_PF_MAX_CATS;
     bool cat_new = !(s->cat_interned[c / 8] & (1u << (c % 8)));
-    if (!tp_new && !cat_new)
+    if (!tp_new && !cat_new && !dv_missing)
         return;
     uint8_t *id = pb_open(w, TP_INTERNED);
+    for (int i = 0; dv_missing && i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++) {
+        if (!is_dyn(tp->arg_types[i]) || !dv[i].fresh)
+            continue;
+        dv[i].iid = ++s->strs->next_iid; /* taken back below if the packet does not fit */
+        uint8_t *m = pb_open(w, 29);     /* debug_annotation_string_values */
+        pb_uint(w, 1, dv[i].iid);
+        pb_dval(w, 2, &dv[i], tp->arg_types[i]);
+        pb_close(w, m);
+    }
     if (cat_new) {
         uint8_t *m = pb_open(w, 1);     /* event_categories */
         pb_uint(w, 1, (uint64_t)c + 1); /* iid */
@@ -260,11 +373,21 @@ static void intern(struct pb *w, struct lu_pf_seq *s, const struct lu_tracepoint
 }
 
 static void annotation(struct pb *w, const struct lu_pf_env *env, const struct lu_tracepoint *tp, int i,
-                       uint64_t v)
+                       uint64_t v, const struct dval *dv)
 {
     uint8_t *m = pb_open(w, 4);    /* TrackEvent.debug_annotations */
     pb_uint(w, 1, arg_iid(tp, i)); /* name_iid */
     switch (tp->arg_types[i]) {
+    case LU_TRACE_DSTR:
+    case LU_TRACE_DBYTES:
+        if (dv->iid)
+            pb_uint(w, 17, dv->iid); /* string_value_iid */
+        else
+            pb_dval(w, 6, dv, tp->arg_types[i]); /* string_value */
+        pb_close(w, m);
+        if (dv->cut)
+            pb_cut(w, tp, i);
+        return;
     case LU_TRACE_I64: pb_uint(w, 4, v); break;       /* int_value (two's complement varint) */
     case LU_TRACE_F64: pb_fixed64(w, 5, v); break;    /* double_value */
     case LU_TRACE_BOOL: pb_uint(w, 2, v != 0); break; /* bool_value */
@@ -318,7 +441,7 @@ static inline void flen(uint8_t *m, uint8_t *end)
 
 static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
                       const struct lu_tracepoint *tp, const struct lu_trace_rec *rec, uint64_t ts_ns,
-                      uint32_t irq_ring)
+                      uint32_t irq_ring, const struct dval *dv)
 {
     static const uint8_t type[] = {0, 1, 2, 3, 4, 1, 2};
     uint8_t *p = b->pos, *pk, *te;
@@ -367,6 +490,18 @@ static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
         *p++ = 1 << 3; /* name_iid */
         p = fv(p, arg_iid(tp, i));
         switch (tp->arg_types[i]) {
+        case LU_TRACE_DSTR: /* interned already (lu_pf_event_data) */
+        case LU_TRACE_DBYTES:
+            p = fkey(p, 17, 0); /* string_value_iid */
+            p = fv(p, dv[i].iid);
+            if (dv[i].cut) {
+                flen(m, p);
+                struct pb w = {p, b->end, false};
+                pb_cut(&w, tp, i);
+                p = w.p;
+                continue;
+            }
+            break;
         case LU_TRACE_I64:
             *p++ = 4 << 3;
             p = fv(p, v);
@@ -421,21 +556,32 @@ static int event_fast(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_
 int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
                 const struct lu_trace_rec *rec, uint64_t ts_ns, uint32_t irq_ring)
 {
+    return lu_pf_event_data(b, s, env, rec, NULL, ts_ns, irq_ring);
+}
+
+int lu_pf_event_data(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                     const struct lu_trace_rec *rec, const uint8_t *data, uint64_t ts_ns, uint32_t irq_ring)
+{
+    struct dval dv[LU_TRACE_MAX_ARGS];
+    int dv_missing = 0;
     const struct lu_tracepoint *tp0 = env->tracepoint(env->ctx, rec->id);
+    if (tp0 && tp0->dyn && tp0->nargs <= LU_TRACE_MAX_ARGS)
+        dv_missing = dvals(s, tp0, rec, data, dv);
     if (tp0 && tp0->id < LU_PF_MAX_TPS && tp0->kind <= LU_TRACE_IRQ_END && tp0->kind &&
         tp0->nargs <= LU_TRACE_MAX_ARGS && !s->dropped_pending && b->end - b->pos >= FAST_ROOM &&
-        (s->tp_interned[tp0->id / 8] & (1u << (tp0->id % 8))) &&
+        (!tp0->dyn || (s->strs && !dv_missing)) && (s->tp_interned[tp0->id / 8] & (1u << (tp0->id % 8))) &&
         (s->cat_interned[(tp0->cat_id % LU_PF_MAX_CATS) / 8] & (1u << (tp0->cat_id % LU_PF_MAX_CATS % 8))))
-        return event_fast(b, s, env, tp0, rec, ts_ns, irq_ring);
+        return event_fast(b, s, env, tp0, rec, ts_ns, irq_ring, dv);
     const struct lu_tracepoint *tp = env->tracepoint(env->ctx, rec->id);
-    if (!tp || tp->id >= LU_PF_MAX_TPS)
+    if (!tp || tp->id >= LU_PF_MAX_TPS || (tp->dyn && tp != tp0))
         return -ENOENT;
     if (tp->kind >= LU_TRACE_SCHED_SWITCH && tp->kind <= LU_TRACE_THREAD_NAME)
         return lu_pf_sched_event(b, s, env, tp, rec, ts_ns, irq_ring);
     uint8_t *pk;
     struct pb w = packet_begin(b, &pk);
     packet_head(&w, s, ts_ns);
-    intern(&w, s, tp);
+    uint32_t iid0 = s->strs ? s->strs->next_iid : 0;
+    intern(&w, s, tp, dv, dv_missing);
     uint8_t *te = pb_open(&w, TP_TRACK_EVENT);
     static const uint8_t type[] = {[LU_TRACE_BEGIN] = 1,   [LU_TRACE_END] = 2,       [LU_TRACE_INSTANT] = 3,
                                    [LU_TRACE_COUNTER] = 4, [LU_TRACE_IRQ_BEGIN] = 1, [LU_TRACE_IRQ_END] = 2};
@@ -459,10 +605,14 @@ int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env
         pb_uint(&w, 10, name_iid(tp));                               /* name_iid */
     }
     for (int i = first_arg; i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++)
-        annotation(&w, env, tp, i, rec->args[i]);
+        annotation(&w, env, tp, i, rec->args[i], &dv[i]);
     pb_close(&w, te);
     int r = packet_end(b, &w, pk);
+    if (r != 0 && s->strs)
+        s->strs->next_iid = iid0; /* nothing was written: the iids were not used */
     if (r == 0) {
+        if (tp->dyn)
+            dvals_commit(s, tp, dv);
         unsigned c = tp->cat_id % LU_PF_MAX_CATS;
         s->tp_interned[tp->id / 8] |= (uint8_t)(1u << (tp->id % 8));
         s->cat_interned[c / 8] |= (uint8_t)(1u << (c % 8));

@@ -152,6 +152,8 @@ int http_parse(const char *buf, size_t len, size_t max, struct http_request *r)
             if (have_host)
                 return -400;
             have_host = true;
+            r->host = v;
+            r->host_len = vn;
         }
     }
     if (r->minor == 1 && !have_host)

@@ -33,10 +33,11 @@
 #include "httpd_metrics.h"
 
 /* One slice per request (category "http"), from its answer being ready to
- * its last byte sent. The trace keeps string pointers, not copies, so the
- * path argument is the route's own static string ("/stats", a content
- * path, or "(not found)"), never the request's bytes. */
-LU_TRACE_SLICE(http_request, "http", (const char *, method), (const char *, path), (int, status));
+ * its last byte sent. The method is a static string; the path (without
+ * the query) and the Host header are the request's own bytes, copied into
+ * the trace at the call (up to 128 and 64 bytes), 404s included. */
+LU_TRACE_SLICE(http_request, "http", (const char *, method), (lu_trace_str, path), (int, status),
+               (lu_trace_str, host, 64));
 
 #define SEND_TIMEOUT_S 10
 
@@ -147,16 +148,13 @@ static bool skip_body(struct conn *c, size_t len, uint64_t deadline)
     }
 }
 
-/* The begin of the http_request slice: static strings only (see above). */
+/* The begin of the http_request slice (see above). */
 static void trace_request(const struct http_request *req, const struct response *r)
 {
     static const char *const methods[] = {[HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_OTHER] = "other"};
-    const struct file *f = content_find(req->path, req->path_len);
-    const char *path = f                                                           ? f->path
-                       : req->path_len == 6 && memcmp(req->path, "/stats", 6) == 0 ? "/stats"
-                                                                                   : "(not found)";
     int status = r->len > 12 ? atoi(r->data + 9) : 0; /* "HTTP/1.1 200 ..." */
-    lu_trace_http_request_begin(methods[req->method], path, status);
+    lu_trace_http_request_begin(methods[req->method], lu_trace_strn(req->path, req->path_len), status,
+                                lu_trace_strn(req->host, req->host ? req->host_len : 0));
 }
 
 /* Serves one request; false when the connection is done. */

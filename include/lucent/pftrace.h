@@ -54,6 +54,18 @@ struct lu_pf_env {
     void *ctx;
 };
 
+/* The dynamic argument values (strings, hex of byte arrays) a sequence has
+ * interned: a direct-mapped cache from the value's 64-bit hash to its iid.
+ * A value seen again while its entry holds it costs its iid, not its bytes;
+ * one that lost its entry to another is interned again under a new iid
+ * (iids are never reused within a sequence's incremental state). */
+#define LU_PF_STRTAB 512
+struct lu_pf_strtab {
+    uint64_t hash[LU_PF_STRTAB];
+    uint32_t iid[LU_PF_STRTAB]; /* 0: empty */
+    uint32_t next_iid;
+};
+
 /* One trusted packet sequence (one ring): which names it has interned. */
 struct lu_pf_seq {
     uint32_t id;             /* trusted_packet_sequence_id, > 0 */
@@ -62,6 +74,10 @@ struct lu_pf_seq {
     uint64_t drops_reported; /* the drop total last written by lu_pf_drops */
     uint8_t tp_interned[LU_PF_MAX_TPS / 8];
     uint8_t cat_interned[LU_PF_MAX_CATS / 8];
+    /* the caller's table for interning dynamic values (set it after
+     * lu_pf_seq_reset; lu_pf_seq_start keeps and clears it); NULL: values
+     * are written inline each time */
+    struct lu_pf_strtab *strs;
 };
 
 /* Track uuids: a thread's track is its tid; the rest live above 2^32. */
@@ -93,6 +109,12 @@ int lu_pf_irq_track(struct lu_pf_buf *b, uint32_t seq_id, uint32_t ring, const c
  * -ENOENT for an id the env does not know (nothing written). */
 int lu_pf_event(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
                 const struct lu_trace_rec *rec, uint64_t ts_ns, uint32_t irq_ring);
+/* The same for a record with dynamic arguments (LU_TRACE_DSTR, _DBYTES):
+ * @data holds their bytes, one after the other, with the lengths in
+ * rec->args (LU_TRACE_DLEN; LU_TRACE_DTRUNC marks a value that was cut,
+ * written as an argument `<name>_truncated`: true). NULL: empty values. */
+int lu_pf_event_data(struct lu_pf_buf *b, struct lu_pf_seq *s, const struct lu_pf_env *env,
+                     const struct lu_trace_rec *rec, const uint8_t *data, uint64_t ts_ns, uint32_t irq_ring);
 
 /* A record of a scheduler kind (LU_TRACE_SCHED_SWITCH ...) as a packet of
  * one FtraceEventBundle for CPU @cpu. Called by lu_pf_event for those kinds. */

@@ -164,7 +164,14 @@ int lbt_attach(struct lbt_bpf *b, struct lbt_target *t, struct lbt_meta *m, bool
     unsigned nl = b->sched_how ? 1 : 0;
     b->links = realloc(b->links, (nl + m->nprobes) * sizeof *b->links);
     for (unsigned i = 0; i < m->nprobes; i++) {
-        LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = m->probes[i].tp);
+        /* which probe arguments are a dynamic argument's pointer (its
+         * length follows): the BPF side reads the bytes */
+        const struct lu_tracepoint *tp = &m->tps[m->probes[i].tp];
+        uint64_t dyn = 0;
+        for (int a = 0, j = 0; a < tp->nargs && a < LU_TRACE_MAX_ARGS; a++, j++)
+            if (tp->arg_types[a] == LU_TRACE_DSTR || tp->arg_types[a] == LU_TRACE_DBYTES)
+                dyn |= 1ull << j++;
+        LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = m->probes[i].tp | dyn << LBT_COOKIE_DYN_SHIFT);
         struct bpf_link *l = bpf_program__attach_usdt(b->skel->progs.lucent_usdt, t->pid, t->exe, "lucent",
                                                       m->probes[i].name, &o);
         if (!l) {

@@ -71,6 +71,9 @@ static int on_event(void *ctx, void *data, size_t len)
     struct run *r = ctx;
     if (len < sizeof(struct lbt_event) || !r->out)
         return 0;
+    const struct lbt_event *ev = data;
+    if (ev->kind == LBT_USDT && (ev->flags & LBT_HAS_DATA) && len < sizeof(struct lbt_event_dyn))
+        return 0;
     if (!r->t->base_known && lbt_code_start(r->b)) {
         /* where the executable is loaded, as the BPF side saw it: good
          * even when the process exited before /proc could be read */

@@ -163,6 +163,37 @@ static void run_end(struct lbt_out *o, struct thr *h, uint64_t ts, uint64_t stat
     o->sched++;
 }
 
+/* A probe with dynamic arguments: their bytes as read by the BPF side, cut
+ * to the tracepoint's bound (or what BPF read), the record the encoder
+ * takes (lu_pf_event_data). */
+static int emit_dyn(struct lbt_out *o, const struct lbt_event_dyn *d)
+{
+    const struct lbt_event *e = &d->e;
+    const struct lu_tracepoint *tp = tracepoint(o, e->id);
+    if (!tp)
+        return -ENOENT;
+    struct lu_trace_rec rec = {.ts = e->ts, .id = e->id, .tid = e->tid};
+    uint8_t data[LBT_MAX_ARGS * LBT_STR_MAX];
+    size_t used = 0;
+    for (int i = 0; i < tp->nargs && i < LU_TRACE_MAX_ARGS; i++) {
+        uint64_t len = e->args[i];
+        if (tp->arg_types[i] != LU_TRACE_DSTR && tp->arg_types[i] != LU_TRACE_DBYTES) {
+            rec.args[i] = len;
+            continue;
+        }
+        unsigned max = tp->arg_max[i] ? tp->arg_max[i] : LU_TRACE_DEFAULT_MAX;
+        if (max > LBT_STR_MAX)
+            max = LBT_STR_MAX;
+        uint32_t n = len > max ? max : (uint32_t)len;
+        memcpy(data + used, d->data[i], n);
+        used += n;
+        rec.args[i] = n | (len > max ? LU_TRACE_DTRUNC : 0);
+    }
+    if (e->ts > o->last_ts)
+        o->last_ts = e->ts;
+    return EMIT(o, lu_pf_event_data(&o->buf, &o->seq, &o->env, &rec, data, e->ts, e->tid));
+}
+
 int lbt_out_event(struct lbt_out *o, const struct lbt_event *e)
 {
     if (e->kind == LBT_USDT) {
@@ -170,6 +201,8 @@ int lbt_out_event(struct lbt_out *o, const struct lbt_event *e)
         if (h)
             describe(o, h, NULL);
         o->app++;
+        if (e->flags & LBT_HAS_DATA)
+            return emit_dyn(o, (const struct lbt_event_dyn *)e);
         return emit(o, e->id, e->tid, e->ts, (const uint64_t *)e->args, LBT_MAX_ARGS);
     }
     if (e->kind != LBT_SWITCH)
@@ -234,6 +267,7 @@ struct lbt_out *lbt_out_open(const char *path, struct lbt_target *t, struct lbt_
                                 .ctx = o};
     lu_pf_buf_init(&o->buf, o->mem, sizeof o->mem);
     lu_pf_seq_reset(&o->seq, 1);
+    o->seq.strs = calloc(1, sizeof *o->seq.strs); /* NULL: values go inline */
     struct timespec now;
     clock_gettime(CLOCK_BOOTTIME, &now);
     o->last_ts = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;

@@ -75,12 +75,63 @@ static __always_inline void submit(struct lbt_event *e)
     bpf_ringbuf_submit(e, wakeup ? 0 : BPF_RB_NO_WAKEUP);
 }
 
+/* A probe with dynamic arguments (the cookie's mask): each is a pointer and
+ * a length, read here, while the bytes still exist. */
+static __always_inline int usdt_dyn(struct pt_regs *ctx, __u64 ts, __u64 cookie)
+{
+    struct lbt_event_dyn *d = bpf_ringbuf_reserve(&events, sizeof *d, 0);
+    if (!d) {
+        __sync_fetch_and_add(&dropped, 1);
+        return 0;
+    }
+    __u32 mask = (__u32)(cookie >> LBT_COOKIE_DYN_SHIFT);
+    int n = bpf_usdt_arg_cnt(ctx), i = 0;
+    for (int j = 0; j < LBT_MAX_USDT_ARGS && i < LBT_MAX_ARGS; j++, i++) {
+        long v = 0, len = 0;
+        if (j < n)
+            bpf_usdt_arg(ctx, j, &v);
+        d->e.args[i] = (__u64)v;
+        if (!(mask & (1u << j)))
+            continue;
+        j++;
+        if (j < n)
+            bpf_usdt_arg(ctx, j, &len);
+        if (len == -1) { /* NUL-terminated */
+            long got = bpf_probe_read_user_str(d->data[i], LBT_STR_MAX, (const void *)v);
+            d->e.args[i] = got > 0 ? (__u64)(got - 1) : 0;
+        } else {
+            __u32 k = len < 0 ? 0 : len > LBT_STR_MAX ? LBT_STR_MAX : (__u32)len;
+            if (bpf_probe_read_user(d->data[i], k, (const void *)v) != 0)
+                len = 0;
+            d->e.args[i] = (__u64)len;
+        }
+    }
+    /* args past the probe's: left as reserved (the tool reads only the
+     * tracepoint's nargs) */
+    d->e.ts = ts;
+    d->e.kind = LBT_USDT;
+    d->e.cpu = bpf_get_smp_processor_id();
+    d->e.tid = (__u32)bpf_get_current_pid_tgid();
+    d->e.id = (__u32)cookie;
+    d->e.flags = LBT_HAS_DATA;
+    d->e.prev_state = 0;
+    bpf_ringbuf_submit(d, wakeup ? 0 : BPF_RB_NO_WAKEUP);
+    return 0;
+}
+
 SEC("usdt")
 int lucent_usdt(struct pt_regs *ctx)
 {
     __u64 ts = window_ts();
     if (!ts)
         return 0;
+    __u64 cookie = bpf_usdt_cookie(ctx);
+    if (!code_start) {
+        struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+        code_start = BPF_CORE_READ(task, mm, start_code);
+    }
+    if (cookie >> LBT_COOKIE_DYN_SHIFT)
+        return usdt_dyn(ctx, ts, cookie);
     struct lbt_event *e = reserve();
     if (!e)
         return 0;
@@ -92,7 +143,7 @@ int lucent_usdt(struct pt_regs *ctx)
     e->kind = LBT_USDT;
     e->cpu = bpf_get_smp_processor_id();
     e->tid = (__u32)bpf_get_current_pid_tgid();
-    e->id = (__u32)bpf_usdt_cookie(ctx);
+    e->id = (__u32)cookie;
     e->flags = 0;
     e->prev_state = 0;
     int n = bpf_usdt_arg_cnt(ctx);

@@ -32,6 +32,7 @@ def get_until_closed(port, path):
 
 
 N = 30
+P = 50
 tmp = tempfile.mkdtemp(prefix='lucent-bpft-')
 out = os.path.join(tmp, 'httpd.pftrace')
 with socket.socket() as s:
@@ -55,6 +56,10 @@ try:
         status = get_until_closed(port, paths[i % 3])
         statuses[status] = statuses.get(status, 0) + 1
     check(statuses.get(404) == N // 3, f'httpd answered {N} requests ({statuses})')
+    # paths httpd has never seen: the probe passes each one's bytes (pointer
+    # and length), read in BPF while the request is alive
+    probes = [get_until_closed(port, f'/probe-{i}') for i in range(1, P + 1)]
+    check(probes == [404] * P, f'{P} GETs of /probe-1 ... /probe-{P} answered 404')
     tracer.send_signal(signal.SIGINT)
     rc, err = finish(tracer)
 finally:
@@ -80,14 +85,20 @@ ok, text, rows = validate(
     "where r.name = 'running' and t.name = 'tid ' || thread.tid || ' on CPU' "
     "and r.ts <= s.ts and s.ts <= r.ts + r.dur)",
     "select count(*) from thread where upid = (select upid from process where pid = %d)" % pid,
+    "select count(distinct a.string_value) from slice s join args a using(arg_set_id) where s.name = "
+    "'http_request' and a.key = 'debug.path' and a.string_value glob '/probe-*'",
+    "select count(*) from slice s join args a using(arg_set_id) where s.name = 'http_request' "
+    "and a.key = 'debug.host' and a.string_value = '127.0.0.1'",
 )
 print(text[-3000:])
 check(ok, 'the trace validates (protoc and trace_processor)')
-check(one(rows[0]) == N, f'{N} http_request slices (got {one(rows[0])})')
-check(one(rows[1]) == N // 3, f'status arguments: {N // 3} with 404 (got {one(rows[1])})')
+check(one(rows[0]) == N + P, f'{N + P} http_request slices (got {one(rows[0])})')
+check(one(rows[1]) == N // 3 + P, f'status arguments: {N // 3 + P} with 404 (got {one(rows[1])})')
 check(one(rows[2]) == N // 3, f'string arguments read from the process: {N // 3} path=/stats (got {one(rows[2])})')
-check(one(rows[3]) == N, f'method=GET on all {N} (got {one(rows[3])})')
+check(one(rows[3]) == N + P, f'method=GET on all {N + P} (got {one(rows[3])})')
 check(one(rows[4]) > 0, f'sched_switch activity: {one(rows[4])} running slices')
 check(one(rows[5]) == 0, 'no slice has a negative duration (no END without its BEGIN)')
 check(one(rows[6]) == 0, f'every request begins inside a running slice of its thread ({one(rows[6])} do not)')
 check(one(rows[7]) >= 2, f'httpd threads are named in the trace ({one(rows[7])})')
+check(one(rows[8]) == P, f'{P} slices carry their own /probe-N path (got {one(rows[8])})')
+check(one(rows[9]) == N + P, f'and the Host header (got {one(rows[9])})')

@@ -71,7 +71,11 @@ static struct lu_tracepoint tps[2] = {
      .arg_types = {LU_TRACE_I64}},
 };
 
-static const struct lu_tracepoint *lookup(void *ctx, uint32_t id) { return id < 2 ? &tps[id] : NULL; }
+static const struct lu_tracepoint *lookup(void *ctx, uint32_t id)
+{
+    extern struct lu_tracepoint dyn_tp;
+    return id < 2 ? &tps[id] : id == 2 ? &dyn_tp : NULL;
+}
 static const struct lu_pf_env env = {.pid = 42, .process_name = "unit", .tracepoint = lookup};
 
 LU_TEST(pftrace_packets_frame_correctly)
@@ -144,4 +148,94 @@ LU_TEST(pftrace_drops_mark_previous_packet_dropped)
     walk(at, b.pos, 42, &flag);
     LU_CHECK_EQ(flag, 1);
     LU_CHECK_EQ(s.drops_reported, 17);
+}
+
+/* Dynamic arguments: bytes after the record, lengths in args. */
+struct lu_tracepoint dyn_tp = {.kind = LU_TRACE_INSTANT,
+                               .nargs = 3,
+                               .id = 2,
+                               .cat_id = 0,
+                               .dyn = 1,
+                               .name = "open",
+                               .category = "fs",
+                               .arg_names = {"path", "n", "key"},
+                               .arg_types = {LU_TRACE_DSTR, LU_TRACE_I64, LU_TRACE_DBYTES}};
+
+static bool has(const uint8_t *p, const uint8_t *end, const char *s)
+{
+    size_t n = strlen(s);
+    for (; p + n <= end; p++)
+        if (memcmp(p, s, n) == 0)
+            return true;
+    return false;
+}
+
+static int count(const uint8_t *p, const uint8_t *end, const char *s)
+{
+    int c = 0;
+    size_t n = strlen(s);
+    for (; p + n <= end; p++)
+        c += memcmp(p, s, n) == 0;
+    return c;
+}
+
+LU_TEST(pftrace_dynamic_values_interned_per_sequence)
+{
+    static uint8_t mem[4096];
+    static struct lu_pf_strtab tab;
+    struct lu_pf_buf b;
+    struct lu_pf_seq s;
+    lu_pf_buf_init(&b, mem, sizeof mem);
+    lu_pf_seq_reset(&s, 5);
+    s.strs = &tab;
+    LU_CHECK_EQ(lu_pf_seq_start(&b, &s, 1), 0);
+    LU_CHECK(s.strs == &tab);
+    const uint8_t data[] = "/a/b/file.txt\x01\xab";
+    struct lu_trace_rec r = {.id = 2, .tid = 7, .args = {13, 9, 2}};
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 10, 0), 0);
+    size_t first = lu_pf_buf_len(&b);
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 20, 0), 0);
+    size_t second = lu_pf_buf_len(&b) - first;
+    LU_CHECK(second + 13 + 4 <= first - 20); /* the repeat carries iids, not the bytes */
+    LU_CHECK_EQ(count(mem, b.pos, "/a/b/file.txt"), 1);
+    LU_CHECK(has(mem, b.pos, "01ab")); /* the byte array as hex */
+    /* a value cut at its bound is marked */
+    r.args[0] = 5 | LU_TRACE_DTRUNC;
+    LU_CHECK(!has(mem, b.pos, "path_truncated"));
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 30, 0), 0);
+    LU_CHECK(has(mem, b.pos, "path_truncated"));
+    LU_CHECK_EQ(walk(mem, b.pos, 0, NULL), 4);
+    /* a new incremental state forgets them: written again */
+    size_t before = lu_pf_buf_len(&b);
+    LU_CHECK_EQ(lu_pf_seq_start(&b, &s, 40), 0);
+    r.args[0] = 13;
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 50, 0), 0);
+    LU_CHECK_EQ(count(mem + before, b.pos, "/a/b/file.txt"), 1);
+    /* no table: inline each time, still valid */
+    lu_pf_seq_reset(&s, 6);
+    LU_CHECK(s.strs == NULL);
+    before = lu_pf_buf_len(&b);
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 60, 0), 0);
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 70, 0), 0);
+    LU_CHECK_EQ(count(mem + before, b.pos, "/a/b/file.txt"), 2);
+    LU_CHECK_EQ(walk(mem, b.pos, 0, NULL), 8);
+}
+
+LU_TEST(pftrace_dynamic_enospc_forgets_iids)
+{
+    static uint8_t mem[60];
+    static struct lu_pf_strtab tab;
+    struct lu_pf_buf b;
+    struct lu_pf_seq s;
+    lu_pf_buf_init(&b, mem, sizeof mem);
+    lu_pf_seq_reset(&s, 1);
+    s.strs = &tab;
+    memset(&tab, 0, sizeof tab);
+    const uint8_t data[] = "/a/rather/long/path/that/does/not/fit/in/sixty/bytes";
+    struct lu_trace_rec r = {.id = 2, .tid = 7, .args = {sizeof data - 1, 1, 0}};
+    LU_CHECK_EQ(lu_pf_event_data(&b, &s, &env, &r, data, 1, 0), -ENOSPC);
+    LU_CHECK_EQ(lu_pf_buf_len(&b), 0);
+    LU_CHECK_EQ(tab.next_iid, 0); /* nothing interned by a packet that was not written */
+    for (unsigned i = 0; i < LU_PF_STRTAB; i++)
+        LU_CHECK_EQ(tab.iid[i], 0);
 }
