@@ -66,11 +66,34 @@ def is_provided(recipe, arg):
     return (arg.startswith('-l') and arg[2:] in provided) or (arg == '-pthread' and 'pthread' in provided)
 
 
+def image_libraries(recipe, link_inputs):
+    """@link_inputs with each -lNAME the image does not provide replaced by
+    the libNAME.a the -L directories hold. gcc would also search the host's
+    /usr/lib, whose archives are built against glibc: an image must never
+    link them (configure's check for -lz would pass, and the program would
+    get a zlib it cannot use), so a library found nowhere else is an error."""
+    dirs = [a[2:] for a in link_inputs if a.startswith('-L') and len(a) > 2]
+    out = []
+    for a in link_inputs:
+        if not a.startswith('-l') or is_provided(recipe, a):
+            out.append(a)
+            continue
+        name = a[3:] if a.startswith('-l:') else f'lib{a[2:]}.a'
+        found = next((os.path.join(d, name) for d in dirs if os.path.isfile(os.path.join(d, name))), None)
+        if not found:
+            raise BuildError(f'{a}: no {name} in the -L directories ({" ".join(dirs) or "none given"}); an '
+                             'image links only static archives built for it, never the host\'s libraries')
+        out.append(found)
+    return out
+
+
 def link_once(recipe, link_inputs, out):
     """One link of @link_inputs (the user's objects, archives, -l, -L and
     -Wl flags, in their order) with the platform linked whole after them, so
     the user's archives resolve against the C library and the platform's
     references to main() resolve against the user's objects."""
+    if recipe['build'] == 'image':
+        link_inputs = image_libraries(recipe, link_inputs)
     user = [a for a in link_inputs if not is_provided(recipe, a)]
     libs = ['-Wl,--whole-archive'] + recipe['libs'] + ['-Wl,--no-whole-archive']
     # main is wanted from the start, as a C runtime's crt1.o wants it, so a

@@ -70,6 +70,10 @@ try:
     r = cc('image', '-o', 'fromlib', 'one.o', '-L.', '-lmain', cwd=tmp)
     print(r.stderr[-2000:])
     check(r.returncode == 0, 'an image whose main() is in an archive links')
+    # A library the image does not have: the host's (built on glibc) is never taken.
+    r = cc('image', '-o', 'withz', 'one.o', '-L.', '-lmain', '-lz', cwd=tmp)
+    check(r.returncode == 1 and 'lucent-cc: error: -lz: no libz.a' in r.stderr,
+          'an image does not link the host\'s libz.a: a clear error')
     r = cc('image', 'one.o', cwd=tmp)
     check(r.returncode != 0 and 'main' in r.stderr, 'a link without main fails at link time, not silently')
 finally:
