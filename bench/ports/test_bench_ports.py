@@ -61,6 +61,11 @@ check(run.own_time({'own': 6.5}, 70.0) == (6.5, None), 'own time inside the end-
 check(run.own_time({'own': 0.0}, 70.0)[0] is None, 'an own time of 0 (no clock) is refused')
 check(run.own_time({'own': 80.0}, 70.0)[0] is None, 'an own time beyond the end-to-end time is refused')
 
+im, gu = {'own': None, 'inside': None, 'e2e': 12.0}, {'own': 6.0, 'inside': 8.0, 'e2e': 60.0}
+check(run.ratios(im, gu) == {'own': None, 'e2e': 0.2, 'bound': 1.5},
+      'ratios: no own time on one side gives no own ratio; the bound is image end to end / guest in-guest wall')
+check(run.ratios(dict(im, own=3.0), gu)['own'] == 0.5, 'ratios: own time / own time')
+
 check(run.parse_callgrind('==12== Events    : Ir\n==12== Collected : 123456789\n==12==\n') == 123456789,
       'callgrind: instructions collected read')
 check(run.parse_callgrind('valgrind: cannot execute\n') is None, 'callgrind: nothing collected is no result')
@@ -87,7 +92,7 @@ check('lucent.bench=lua' in opt(gcmd, '-append'), 'the guest is told which progr
 
 # The image's -e chunk computes what the file does (Debian's lua5.4 runs both).
 args = run.lua_image_args(1)
-check(args[0] == '-e' and len(args) == 2 and 'arg = {[1] = "1"}' in args[1], 'the script goes in as one -e chunk')
+check(args[0] == '-e' and len(args) == 2 and 'arg = {[1] = 1}' in args[1], 'the script goes in as one -e chunk')
 lua = shutil.which('lua5.4')
 if lua:
     f = run.parse_lua(subprocess.run([lua, run.LUA_SCRIPT, '1'], capture_output=True, text=True).stdout)
