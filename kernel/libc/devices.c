@@ -53,12 +53,14 @@ const struct dev_node *dev_find(const char *name)
     return NULL;
 }
 
+const struct dev_node *dev_at(unsigned i) { return i < sizeof nodes / sizeof nodes[0] ? &nodes[i] : NULL; }
+
 void dev_stat(const struct dev_node *node, struct stat *st)
 {
     *st = (struct stat){
         .st_mode = S_IFCHR | 0666,
         .st_rdev = (dev_t)(node->major << 8 | node->minor),
-        .st_ino = (ino_t)(node - nodes + 2),
+        .st_ino = (ino_t)(node - nodes + 3), /* after / and /dev */
         .st_nlink = 1,
         .st_blksize = 4096,
     };

@@ -16,6 +16,8 @@ struct dev_node {
 
 /* The node called @name (no "/dev/" prefix), or NULL. */
 const struct dev_node *dev_find(const char *name);
+/* The @i-th node (0 up), or NULL past the last: readdir of /dev. */
+const struct dev_node *dev_at(unsigned i);
 /* A stat of @node as Linux gives it: S_IFCHR, rw for all, its device
  * number. */
 void dev_stat(const struct dev_node *node, struct stat *st);

@@ -5,9 +5,11 @@
  * namespace with the errno a read-only filesystem holding only those names
  * gives: a missing name is ENOENT (stat, open, unlink, a link's source, a
  * mkdir whose parent is missing); creating or removing one in a directory
- * that exists is EROFS; a name that exists cannot be made again (EEXIST).
+ * that exists is EROFS, and so is changing one (chmod, utimes); a name that
+ * exists cannot be made again (EEXIST). Directories can be read (readdir).
  * A VFS replaces this file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <utime.h>
 #include "devices.h"
 #include "fd.h"
 
@@ -140,6 +144,36 @@ int open(const char *path, int flags, ...)
     return fail(r);
 }
 
+/* chmod, chown, utimes: the name must exist; it cannot change. */
+static int alter(const char *path)
+{
+    struct stat st;
+    int r = stat_path(path, &st);
+    return r < 0 ? r : -EROFS;
+}
+
+int chmod(const char *path, mode_t mode) { return fail(alter(path)); }
+int chown(const char *path, uid_t uid, gid_t gid) { return fail(alter(path)); }
+int utimes(const char *path, const struct timeval *times) { return fail(alter(path)); }
+int utime(const char *path, const struct utimbuf *times) { return fail(alter(path)); }
+
+int truncate(const char *path, off_t len)
+{
+    struct stat st;
+    int r = stat_path(path, &st);
+    return fail(r < 0 ? r : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL);
+}
+
+/* There are no symbolic links: an existing name is not one (EINVAL). */
+ssize_t readlink(const char *path, char *buf, size_t size)
+{
+    struct stat st;
+    int r = stat_path(path, &st);
+    return fail(r < 0 ? r : -EINVAL);
+}
+
+int symlink(const char *target, const char *path) { return fail(change(path, true)); }
+
 int mkdir(const char *path, mode_t mode) { return fail(change(path, true)); }
 int rmdir(const char *path) { return fail(change(path, false)); }
 int unlink(const char *path) { return fail(change(path, false)); }
@@ -182,4 +216,68 @@ char *getcwd(char *buf, size_t size)
         return NULL;
     strcpy(buf, "/");
     return buf;
+}
+
+/* Directory streams: "." and "..", then the directory's names. */
+struct lu_dir {
+    bool dev; /* /dev, else / */
+    unsigned next;
+    struct dirent ent;
+};
+
+DIR *opendir(const char *path)
+{
+    char name[256];
+    struct stat st;
+    const struct dev_node *dev;
+    int r = canon(path, name, sizeof name);
+    if (r == 0)
+        r = lookup(name, &st, &dev);
+    if (r == 0 && !S_ISDIR(st.st_mode))
+        r = -ENOTDIR;
+    DIR *d = r == 0 ? calloc(1, sizeof *d) : NULL;
+    if (r == 0 && !d)
+        r = -ENOMEM;
+    if (r < 0) {
+        errno = -r;
+        return NULL;
+    }
+    d->dev = strcmp(name, "/") != 0;
+    return d;
+}
+
+struct dirent *readdir(DIR *d)
+{
+    unsigned i = d->next++;
+    const char *name = NULL;
+    unsigned char type = DT_DIR;
+    ino_t ino = d->dev ? 2 : 1;
+    if (i == 0) {
+        name = ".";
+    } else if (i == 1) {
+        name = "..", ino = 1;
+    } else if (!d->dev && i == 2) {
+        name = "dev", ino = 2;
+    } else if (d->dev) {
+        const struct dev_node *n = dev_at(i - 2);
+        struct stat st;
+        if (n) {
+            dev_stat(n, &st);
+            name = n->name, type = DT_CHR, ino = st.st_ino;
+        }
+    }
+    if (!name)
+        return NULL; /* the end, errno untouched */
+    d->ent.d_ino = ino;
+    d->ent.d_type = type;
+    strcpy(d->ent.d_name, name);
+    return &d->ent;
+}
+
+void rewinddir(DIR *d) { d->next = 0; }
+
+int closedir(DIR *d)
+{
+    free(d);
+    return 0;
 }

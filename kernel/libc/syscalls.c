@@ -126,6 +126,43 @@ int fstat(int fd, struct stat *st)
 
 int isatty(int fd) { return fd >= 0 && fd <= 2; }
 
+/* 0 when @fd is open (console, table or socket), else -EBADF. */
+static int fd_open(int fd)
+{
+    const struct fd_ops *ops;
+    void *obj;
+    if (fd >= 0 && fd <= 2)
+        return 0;
+    if (fd >= LU_NET_FD_BASE)
+        return net_fd_fcntl(fd, F_GETFL, 0) < 0 ? -EBADF : 0;
+    return fd_lookup(fd, &ops, &obj, NULL);
+}
+
+/* Nothing open today is a file: no data to sync (EINVAL, as Linux says
+ * for a terminal or a device), no length to set, and the device nodes sit
+ * in a read-only namespace (namespace.c). */
+int fsync(int fd)
+{
+    int r = fd_open(fd);
+    return fail(r < 0 ? r : -EINVAL);
+}
+int fdatasync(int fd) { return fsync(fd); }
+int ftruncate(int fd, off_t len)
+{
+    int r = fd_open(fd);
+    return fail(r < 0 ? r : -EINVAL);
+}
+int fchmod(int fd, mode_t mode)
+{
+    int r = fd_open(fd);
+    return fail(r < 0 ? r : -EROFS);
+}
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+    int r = fd_open(fd);
+    return fail(r < 0 ? r : -EROFS);
+}
+
 /* Devices ignore the offset (Linux's null, zero and urandom answer 0);
  * the console and sockets cannot seek. */
 off_t lseek(int fd, off_t off, int whence)

@@ -7,6 +7,9 @@
  * until a filesystem exists (ENODEV). The kernel keeps W^X: a mapping may
  * be writable or executable, not both (EACCES).
  *
+ * mremap shrinks in place and grows by moving (MREMAP_MAYMOVE): the pages
+ * above a mapping belong to someone else.
+ *
  * Each mapping is a region on a list, so munmap and mprotect act only on
  * pages mmap handed out (anything else is never freed or reprotected), and
  * a partial munmap splits a region.
@@ -180,4 +183,45 @@ int mprotect(void *addr, size_t len, int prot)
         pthread_mutex_unlock(&regions_lock);
     }
     return r < 0 ? (errno = -r, -1) : 0;
+}
+
+/* The region holding all of [a, b), or NULL (regions_lock held). */
+static struct region *region_of(uintptr_t a, uintptr_t b)
+{
+    for (struct region *r = regions; r; r = r->next)
+        if (r->start <= a && b <= r->end)
+            return r;
+    return NULL;
+}
+
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+    uintptr_t a, b;
+    int r = check_range(old, old_len, &a, &b);
+    size_t new_size = ALIGN_UP(new_len, PAGE_SIZE);
+    if (r == 0 && (!new_len || new_size < new_len || (flags & ~MREMAP_MAYMOVE)))
+        r = -EINVAL;
+    if (r == 0) {
+        pthread_mutex_lock(&regions_lock);
+        if (!region_of(a, b))
+            r = -EFAULT; /* Linux: the old range is not one mapping */
+        pthread_mutex_unlock(&regions_lock);
+    }
+    if (r == 0 && new_size <= b - a) {
+        if (new_size < b - a)
+            r = do_munmap(a + new_size, b);
+        return r < 0 ? (errno = -r, MAP_FAILED) : old;
+    }
+    if (r == 0 && !(flags & MREMAP_MAYMOVE))
+        r = -ENOMEM;
+    void *p = NULL;
+    if (r == 0)
+        r = do_mmap(new_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, &p);
+    if (r < 0) {
+        errno = -r;
+        return MAP_FAILED;
+    }
+    memcpy(p, old, b - a); /* the old pages must be readable: PROT_NONE faults, as it would on Linux */
+    do_munmap(a, b);
+    return p;
 }

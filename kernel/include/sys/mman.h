@@ -17,8 +17,11 @@
 #define MAP_NORESERVE 0x4000
 #define MAP_FAILED ((void *)-1)
 
+#define MREMAP_MAYMOVE 1
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 
 #endif

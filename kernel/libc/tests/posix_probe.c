@@ -4,10 +4,12 @@
  *                           then lucent_unsupported_calls_total's lines
  *   posix-probe prot-none   touches a page mprotect made PROT_NONE
  *   posix-probe read-only   writes to a page mprotect made read-only
- *   posix-probe link-all    references every hook newlib's libc.a wants
+ *   posix-probe link-all    references every hook newlib's libc.a wants,
+ *                           then jumps with _setjmp/_longjmp
  * Reaching the line after a fault means protection is missing, and the
  * program says so. */
 #include <errno.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,22 @@ static int fork_twice(void)
     return print_metric("lucent_unsupported_calls_total");
 }
 
+/* BSD's _setjmp/_longjmp, which Lua picks on POSIX systems, and the stdio
+ * locks its io library takes. */
+static int jumps(void)
+{
+    static jmp_buf env;
+    volatile int n = 0;
+    if (_setjmp(env) < 3) {
+        n++;
+        _longjmp(env, n);
+    }
+    flockfile(stdout);
+    printf("jumped %d times\n", n);
+    funlockfile(stdout);
+    return n == 3 ? 0 : 1;
+}
+
 static volatile char *protected_page(int prot)
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -78,7 +96,7 @@ int main(int argc, char **argv)
         int s;
         printf("%d %d %d %d %d %d %d %d %ld\n", execve("/x", argv, NULL), link("/a", "/b"), mkdir("/x", 0777),
                stat("/x", &st), unlink("/x"), wait(&s), system("true"), remove("/x"), (long)times(&t));
-        return 0;
+        return jumps();
     } else {
         fprintf(stderr, "usage: posix-probe fork|prot-none|read-only|link-all\n");
         return 2;

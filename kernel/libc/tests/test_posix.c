@@ -1,9 +1,11 @@
 /* The POSIX surface programs link against, in both builds: where the
  * builds differ by design, expect.h says how. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -64,6 +66,11 @@ LU_TEST(posix_names_without_files)
     CHECK_FAILS(open("/lucent-no-such", O_RDONLY), ENOENT);
     CHECK_FAILS(mkdir("/dev", 0777), EEXIST);
     CHECK_FAILS(rmdir("/lucent-no-such"), ENOENT);
+    CHECK_FAILS(chmod("/lucent-no-such", 0644), ENOENT);
+    CHECK_FAILS(symlink("/dev/null", "/lucent-no-such/link"), ENOENT);
+    char target[64];
+    CHECK_FAILS(readlink("/dev/null", target, sizeof target), EINVAL); /* not a link */
+    CHECK_FAILS(readlink("/lucent-no-such", target, sizeof target), ENOENT);
     LU_CHECK(stat("/", &st) == 0 && S_ISDIR(st.st_mode));
     LU_CHECK(stat("/dev/../dev//null", &st) == 0 && S_ISCHR(st.st_mode));
     if (!expect.writable_root) {
@@ -74,6 +81,30 @@ LU_TEST(posix_names_without_files)
         char cwd[8];
         LU_CHECK(getcwd(cwd, sizeof cwd) && !strcmp(cwd, "/"));
     }
+}
+
+LU_TEST(posix_readdir_dev)
+{
+    DIR *d = opendir("/dev");
+    LU_CHECK(d != NULL);
+    if (!d)
+        return;
+    int seen = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, "null") || !strcmp(e->d_name, "zero") || !strcmp(e->d_name, "urandom"))
+            seen++;
+    }
+    LU_CHECK_EQ(seen, 3);
+    LU_CHECK_EQ(closedir(d), 0);
+    errno = 0;
+    LU_CHECK(opendir("/lucent-no-such") == NULL && errno == ENOENT);
+    LU_CHECK(opendir("/dev/null") == NULL && errno == ENOTDIR);
+}
+
+LU_TEST(posix_root_user)
+{
+    struct passwd *pw = getpwuid(getuid());
+    LU_CHECK(pw != NULL && pw->pw_dir != NULL && pw->pw_uid == getuid());
 }
 
 static void check_chr(int fd, unsigned major, unsigned minor)
@@ -92,7 +123,10 @@ LU_TEST(posix_dev_null_zero)
     LU_CHECK_EQ(read(fd, buf, sizeof buf), 0);
     LU_CHECK_EQ(write(fd, "abc", 3), 3);
     check_chr(fd, 1, 3);
+    CHECK_FAILS(fsync(fd), EINVAL);        /* a device: nothing to sync */
+    CHECK_FAILS(ftruncate(fd, 0), EINVAL); /* not a file */
     LU_CHECK_EQ(close(fd), 0);
+    CHECK_FAILS(fsync(fd), EBADF);
     CHECK_FAILS(read(fd, buf, 1), EBADF);
     CHECK_FAILS(close(fd), EBADF);
 
@@ -241,6 +275,14 @@ LU_TEST(posix_mmap_anonymous)
     } else {
         LU_CHECK(wx == MAP_FAILED && errno == EACCES);
     }
+    /* growing moves and keeps the contents; shrinking stays */
+    unsigned char *m = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    m[100] = 42;
+    CHECK_FAILS(mremap(m, pg, 4 * pg, 0), ENOMEM);
+    unsigned char *g = mremap(m, pg, 4 * pg, MREMAP_MAYMOVE);
+    LU_CHECK(g != MAP_FAILED && g[100] == 42 && g[3 * pg] == 0);
+    LU_CHECK(mremap(g, 4 * pg, 2 * pg, 0) == g);
+    LU_CHECK_EQ(munmap(g, 2 * pg), 0);
     /* a big one, and its pages come back for the next */
     unsigned char *big = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     LU_CHECK(big != MAP_FAILED);

@@ -2,7 +2,8 @@
 the launcher: two fork() calls print the one-time note once, fail with
 ENOSYS and count 2 in lucent_unsupported_calls_total; a PROT_NONE page
 faults on a read and a read-only page on a write, in both builds; a program
-that references every hook newlib wants links (it was built) and runs."""
+that references every hook newlib wants links (it was built) and runs, and
+jumps with BSD's _setjmp/_longjmp."""
 from lulib import BUILD, check, run_app
 
 NOTE = 'lucent: fork is not supported in the image'
@@ -32,3 +33,4 @@ for mode, what in [('prot-none', 'a read of a PROT_NONE page'), ('read-only', 'a
 r = run_app('posix-probe', 'link-all')
 print(r.stdout, r.stderr)
 check(r.returncode == 0, f'a program using every newlib hook links and runs (exit {r.returncode})')
+check('jumped 3 times' in r.stdout, '_setjmp/_longjmp jump')
