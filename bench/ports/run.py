@@ -17,11 +17,14 @@ Workloads (the same on every side):
   from the same files with the same -O2 and defines.
 
 Each round runs image, guest, image, guest (lua, then sqlite), the order
-flipping every round, and prints per side: the program's own time (measured
-inside the guest by the program), for the Linux guest also a wall clock
-around the run read from /proc/uptime inside the guest, and the end-to-end
-time on the host (QEMU start to exit, boot included). Then the image ÷
-Linux guest ratio of every round, and the range over rounds. The fair
+flipping every round, and prints per side: the host-seen time (the span
+between the program's first and last report line as they arrive on the
+host's end of the console: boot excluded, the same clock for both sides),
+the program's own time (its own clock inside the guest; refused when it
+strays from the host-seen span, as a miscalibrated clock makes it), for the
+Linux guest a wall clock around the run read from /proc/uptime inside it,
+and the end-to-end time on the host (start to exit, boot included). Then
+the image ÷ Linux guest ratios of every round, and the range over rounds. The fair
 terms: one QEMU binary, -machine pc, the same accelerator (LUCENT_ACCEL or
 the launcher's probe), the same -cpu (max under TCG, host under KVM), the
 same -m, one vCPU.
@@ -39,7 +42,9 @@ import glob
 import gzip
 import os
 import re
+import selectors
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -102,13 +107,32 @@ def parse_guest(out):
     return m.group(2).strip('\r\n') + '\n', float(m.group(3)) - float(m.group(1)), int(m.group(4))
 
 
-def own_time(r, end_to_end):
-    """The program's own time, unless the platform's clock made it nonsense
-    (zero, negative, or longer than the whole run): then None, and why."""
+# The first and the last line of each program's report: the span between
+# their arrival on the host is the run as the host's clock sees it.
+SPAN = {'lua': (r'^lucent-bench lua begin\s*$', r'^lucent-bench lua cpu='),
+        'sqlite': (r'^-- Speedtest1 for SQLite', r'^\s*TOTAL\.')}
+# How far a guest's own time may stray from the host's view of the run.
+CLOCK_TOLERANCE = 0.25
+
+
+def host_span(lines, bench):
+    """[(arrival seconds, line)] -> seconds from the report's first line to its last, or None."""
+    first, last = (re.compile(x) for x in SPAN[bench])
+    t0 = next((t for t, ln in lines if first.search(ln)), None)
+    t1 = next((t for t, ln in lines if last.search(ln)), None)
+    return t1 - t0 if t0 is not None and t1 is not None and t1 >= t0 else None
+
+
+def own_time(r, end_to_end, span=None):
+    """The program's own time, unless the guest's clock made it nonsense
+    (zero, negative, longer than the whole run, or off the host's view of
+    the run by more than CLOCK_TOLERANCE): then None, and why."""
     if r['own'] <= 0:
         return None, f'its own time reads {r["own"]:.3f} s (no working clock?)'
     if r['own'] > end_to_end:
         return None, f'its own time {r["own"]:.3f} s exceeds the end-to-end {end_to_end:.3f} s'
+    if span and abs(r['own'] - span) > CLOCK_TOLERANCE * span:
+        return None, f'its own time {r["own"]:.3f} s is off the host-seen {span:.3f} s: the guest\'s clock is wrong'
     return r['own'], None
 
 
@@ -118,17 +142,15 @@ def parse_callgrind(stderr):
     return int(m.group(1)) if m else None
 
 
-RATIOS = {'own': 'own time', 'e2e': 'end to end',
-          'bound': 'image end to end / guest in-guest wall'}
+RATIOS = {'seen': 'host-seen', 'own': 'own time', 'e2e': 'end to end'}
 
 
 def ratios(im, gu):
-    """One round's image / guest ratios. 'own' needs both programs' own
-    times; 'bound' holds the image's boot against it alone, so it is an
-    upper bound on the image's ratio, usable when the image has no clock."""
+    """One round's image / guest ratios: of the host-seen spans (the one to
+    quote: the same clock and the same lines on both sides), of the
+    programs' own times (when both clocks passed own_time), end to end."""
     div = lambda a, b: a / b if a and b else None  # noqa: E731
-    return {'own': div(im['own'], gu['own']), 'e2e': div(im['e2e'], gu['e2e']),
-            'bound': div(im['e2e'], gu['inside'])}
+    return {k: div(im[k], gu[k]) for k in RATIOS}
 
 
 def spread(values, f='{:.3f}'):
@@ -289,14 +311,31 @@ def guest_cmd(kernel, initrd, bench, accel, mem):
 
 
 def run_timed(cmd, env, timeout):
-    """Runs @cmd; (stdout+stderr text, end-to-end seconds), or raises Missing on a timeout."""
+    """Runs @cmd, noting when each line of its output arrives; (text,
+    end-to-end seconds, exit status, [(arrival seconds, line)]), or raises
+    Missing on a timeout."""
     t0 = time.monotonic()
-    try:
-        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                           env=dict(os.environ, **env))
-    except subprocess.TimeoutExpired:
-        raise Missing(f'no exit within {timeout} s')
-    return (r.stdout + r.stderr).decode(errors='replace'), time.monotonic() - t0, r.returncode
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         env=dict(os.environ, **env), start_new_session=True)
+    buf, lines, partial = bytearray(), [], b''
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    while True:
+        left = t0 + timeout - time.monotonic()
+        if left <= 0 or not sel.select(left):
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise Missing(f'no exit within {timeout} s')
+        data = os.read(p.stdout.fileno(), 65536)
+        if not data:
+            break
+        now = time.monotonic() - t0
+        buf += data
+        partial += data
+        *done, partial = partial.split(b'\n')
+        lines += [(now, ln.decode(errors='replace').rstrip('\r')) for ln in done]
+    rc = p.wait()
+    return buf.decode(errors='replace'), time.monotonic() - t0, rc, lines
 
 
 def tail(text, n=4):
@@ -319,6 +358,7 @@ def main():
     ap.add_argument('--sqlite-src', help='SQLite source tree (default: the one tools/setup fetched)')
     ap.add_argument('--lua-image', help='the Lua port\'s image (default: where ports/lua builds it)')
     ap.add_argument('--lua-host', help='the Lua port\'s hostbuild executable')
+    ap.add_argument('--speedtest-image', help='a speedtest1 image built elsewhere (default: built here by lucent-cc)')
     a = ap.parse_args()
     benches = a.only or ['lua', 'sqlite']
     need.command(WHO, QEMU, 'qemu-system-x86')
@@ -362,7 +402,8 @@ def main():
             why[('image', 'lua')] = str(e)
     if ('image', 'sqlite') not in why and 'sqlite' in benches:
         try:
-            image['sqlite'] = [speedtest1('image', src, amalg, work), '--', '--memdb', '--size', str(a.size)]
+            image['sqlite'] = [a.speedtest_image or speedtest1('image', src, amalg, work), '--', '--memdb', '--size',
+                               str(a.size)]
         except Missing as e:
             why[('image', 'sqlite')] = str(e)
     kernel = initrd = None
@@ -390,10 +431,10 @@ def main():
         try:
             if side == 'image':
                 cmd = [sys.executable, LAUNCHER, 'run', '--quiet', '--mem', a.mem, image[b][0]] + image[b][1:]
-                out, e2e, rc = run_timed(cmd, env, a.timeout)
+                out, e2e, rc, lines = run_timed(cmd, env, a.timeout)
                 inside = None
             else:
-                raw, e2e, rc = run_timed(guest_bin[b], env, a.timeout)
+                raw, e2e, rc, lines = run_timed(guest_bin[b], env, a.timeout)
                 g = parse_guest(raw)
                 if g is None:
                     panic = re.search(r'Kernel panic.*', raw)
@@ -407,14 +448,15 @@ def main():
         if r is None or rc:
             print(f'  {label} -- failed (exit {rc}): {tail(out)}', flush=True)
             return
-        own, bad = own_time(r, e2e)
+        seen = host_span(lines, b)
+        own, bad = own_time(r, e2e, seen)
         if 'sums' in r:
             sums.setdefault((side, b), r['sums'])
             if r['sums'] != sums[(side, b)]:
                 print(f'  {label} -- checksums differ from its round 1: {r["sums"]}', flush=True)
-        results.setdefault((side, b), {})[rnd] = {'own': own, 'inside': inside, 'e2e': e2e}
-        print(f'  {label} own {own if own is not None else float("nan"):8.3f} s  '
-              f'in-guest wall {inside if inside is not None else float("nan"):8.3f} s  '
+        results.setdefault((side, b), {})[rnd] = {'seen': seen, 'own': own, 'inside': inside, 'e2e': e2e}
+        nan = lambda v: v if v is not None else float('nan')  # noqa: E731
+        print(f'  {label} host-seen {nan(seen):8.3f} s  own {nan(own):8.3f} s  in-guest wall {nan(inside):8.3f} s  '
               f'end to end {e2e:8.3f} s' + (f'  [{bad}]' if bad else ''), flush=True)
 
     for rnd in range(a.rounds):
@@ -432,10 +474,9 @@ def main():
     print(f'\nover {a.rounds} round(s), seconds: range (median)')
     for (side, b), by in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         rs = list(by.values())
-        own = [r['own'] for r in rs if r['own'] is not None]
-        ins = [r['inside'] for r in rs if r['inside'] is not None]
-        print(f'  {side:5} {b:6} own {spread(own):28} in-guest wall {spread(ins):28} '
-              f'end to end {spread([r["e2e"] for r in rs])}')
+        col = lambda k: spread([r[k] for r in rs if r[k] is not None])  # noqa: E731
+        print(f'  {side:5} {b:6} host-seen {col("seen"):28} own {col("own"):28} in-guest wall {col("inside"):28} '
+              f'end to end {col("e2e")}')
     for b in benches:
         im, gu = results.get(('image', b), {}), results.get(('guest', b), {})
         both = [i for i in sorted(im) if i in gu]

@@ -61,10 +61,27 @@ check(run.own_time({'own': 6.5}, 70.0) == (6.5, None), 'own time inside the end-
 check(run.own_time({'own': 0.0}, 70.0)[0] is None, 'an own time of 0 (no clock) is refused')
 check(run.own_time({'own': 80.0}, 70.0)[0] is None, 'an own time beyond the end-to-end time is refused')
 
-im, gu = {'own': None, 'inside': None, 'e2e': 12.0}, {'own': 6.0, 'inside': 8.0, 'e2e': 60.0}
-check(run.ratios(im, gu) == {'own': None, 'e2e': 0.2, 'bound': 1.5},
-      'ratios: no own time on one side gives no own ratio; the bound is image end to end / guest in-guest wall')
+check(run.own_time({'own': 0.86}, 23.0, 6.9)[0] is None, 'an own time far off the host-seen span is refused '
+      '(a guest clock running slow)')
+check(run.own_time({'own': 6.5}, 70.0, 6.9)[0] == 6.5, 'an own time near the host-seen span is kept')
+
+im, gu = {'seen': 9.0, 'own': None, 'inside': None, 'e2e': 12.0}, {'seen': 6.0, 'own': 6.0, 'inside': 8.0, 'e2e': 60.0}
+check(run.ratios(im, gu) == {'seen': 1.5, 'own': None, 'e2e': 0.2},
+      'ratios: host-seen and end to end; no own time on one side gives no own ratio')
 check(run.ratios(dict(im, own=3.0), gu)['own'] == 0.5, 'ratios: own time / own time')
+
+# The host-seen span: from the report's first line to its last, as they arrive.
+lines = [(0.5, 'boot noise'), (1.0, 'lucent-bench lua begin'), (2.0, 'spectral-norm 1.2'),
+         (7.5, 'lucent-bench lua cpu=6.400'), (8.0, 'lucent-bench end 9.1 status=0')]
+check(run.host_span(lines, 'lua') == 6.5, 'host-seen span of lua: begin line to cpu= line')
+sq = [(0.1, '-- Speedtest1 for SQLite 3.40.1 2022-12-28'), (0.2, ' 100 - 1000 INSERTs....    0.004s'),
+      (3.1, '       TOTAL.......    2.900s')]
+check(abs(run.host_span(sq, 'sqlite') - 3.0) < 1e-9, 'host-seen span of speedtest1: header to TOTAL')
+check(run.host_span(lines[:3], 'lua') is None, 'no last line, no span')
+out, e2e, rc, got = run.run_timed(['sh', '-c', 'echo one; sleep 0.4; echo two; exit 3'], {}, 30)
+gap = got[1][0] - got[0][0] if len(got) == 2 else 0
+check(out == 'one\ntwo\n' and rc == 3 and [x for _, x in got] == ['one', 'two'] and 0.35 < gap < e2e,
+      f'run_timed notes each line as it arrives ({gap:.2f} s apart) and the exit status')
 
 check(run.parse_callgrind('==12== Events    : Ir\n==12== Collected : 123456789\n==12==\n') == 123456789,
       'callgrind: instructions collected read')
