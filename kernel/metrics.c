@@ -86,9 +86,10 @@ static void virtq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
     for (unsigned i = 0; (q = virtq_registered(i)); i++) {
         char dev[16], queue[8];
         uint16_t id = q->dev && q->dev->pci ? q->dev->pci->device : 0;
-        /* modern ids are 0x1040 + type: 1 network, 3 console */
+        /* modern ids are 0x1040 + type: 1 network, 3 console, 4 rng */
         const char *name = id == 0x1041 || id == 0x1000   ? "net"
                            : id == 0x1043 || id == 0x1003 ? "console"
+                           : id == 0x1044 || id == 0x1005 ? "rng"
                                                           : NULL;
         if (name)
             ksnprintf(dev, sizeof dev, "%s", name);

@@ -6,10 +6,13 @@
  */
 #include <errno.h>
 #include <unistd.h>
+#include "../drivers/virtio_rng.h"
 #include "random.h"
 
 int random_fill(void *buf, size_t n)
 {
+    if (virtio_rng_read(buf, n) == 0)
+        return 0;
     unsigned char *p = buf;
     while (n) {
         size_t k = n < 256 ? n : 256;

@@ -101,7 +101,8 @@ class Run:
                 '-serial', 'stdio',
                 '-chardev', f'file,id=exit,path={self.exit_file}',
                 '-device', 'isa-debugcon,iobase=0xe9,chardev=exit',
-                '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'] + self.extra_qemu
+                '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+                '-device', 'virtio-rng-pci,disable-legacy=on'] + self.extra_qemu
 
     def start(self):
         self.exit_file = os.path.join(self.run_dir, 'exit-status')

@@ -4,11 +4,14 @@
  *                           then lucent_unsupported_calls_total's lines
  *   posix-probe prot-none   touches a page mprotect made PROT_NONE
  *   posix-probe read-only   writes to a page mprotect made read-only
+ *   posix-probe urandom     reads /dev/urandom, then prints the virtio
+ *                           queue operations (the rng device's, if any)
  *   posix-probe link-all    references every hook newlib's libc.a wants,
  *                           then jumps with _setjmp/_longjmp
  * Reaching the line after a fault means protection is missing, and the
  * program says so. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +86,17 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "fork"))
         return fork_twice();
+    if (!strcmp(mode, "urandom")) {
+        static unsigned char buf[4096];
+        int fd = open("/dev/urandom", O_RDONLY);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf);
+        int zero = 0;
+        for (size_t i = 0; i < sizeof buf; i++)
+            zero += buf[i] == 0;
+        printf("read %zd bytes, %d zero\n", n, zero);
+        fflush(stdout);
+        return print_metric("lucent_virtio_queue_operations_total");
+    }
     if (!strcmp(mode, "prot-none")) {
         volatile char *p = protected_page(PROT_NONE);
         printf("read %d\n", p[0]);
@@ -98,7 +112,7 @@ int main(int argc, char **argv)
                stat("/x", &st), unlink("/x"), wait(&s), system("true"), remove("/x"), (long)times(&t));
         return jumps();
     } else {
-        fprintf(stderr, "usage: posix-probe fork|prot-none|read-only|link-all\n");
+        fprintf(stderr, "usage: posix-probe fork|urandom|prot-none|read-only|link-all\n");
         return 2;
     }
     printf("PROTECTION MISSING: %s did not fault\n", mode);

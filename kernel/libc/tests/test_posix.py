@@ -3,7 +3,9 @@ the launcher: two fork() calls print the one-time note once, fail with
 ENOSYS and count 2 in lucent_unsupported_calls_total; a PROT_NONE page
 faults on a read and a read-only page on a write, in both builds; a program
 that references every hook newlib wants links (it was built) and runs, and
-jumps with BSD's _setjmp/_longjmp."""
+jumps with BSD's _setjmp/_longjmp; /dev/urandom reads come from the
+virtio-rng device the launcher adds."""
+import re
 from lulib import BUILD, check, run_app
 
 NOTE = 'lucent: fork is not supported in the image'
@@ -19,6 +21,15 @@ if BUILD == 'image':
 else:
     check(NOTE not in r.stdout + r.stderr, 'Linux forks without a note')
     check(r.stdout.count(': child errno=0') == 2, 'Linux forks twice')
+
+r = run_app('posix-probe', 'urandom')
+print(r.stdout, r.stderr)
+m = re.search(r'read (-?\d+) bytes, (\d+) zero', r.stdout)
+check(r.returncode == 0 and m and m.group(1) == '4096', '4096 bytes come from /dev/urandom')
+check(m and int(m.group(2)) < 64, f'about 16 of 4096 random bytes are 0 ({m and m.group(2)})')
+if BUILD == 'image':
+    used = re.search(r'lucent_virtio_queue_operations_total\{device="rng",queue="0",op="used"\} (\d+)', r.stdout)
+    check(used and int(used.group(1)) >= 16, f'they come from virtio-rng (used: {used and used.group(1)})')
 
 for mode, what in [('prot-none', 'a read of a PROT_NONE page'), ('read-only', 'a write to a read-only page')]:
     r = run_app('posix-probe', mode)
