@@ -173,6 +173,8 @@ int mprotect(void *addr, size_t len, int prot)
 {
     uintptr_t a, b;
     unsigned mmu;
+    if (len == 0 && (uintptr_t)addr % PAGE_SIZE == 0)
+        return 0; /* nothing to change, as on Linux */
     int r = check_range(addr, len, &a, &b);
     if (r == 0)
         r = prot_to_mmu(prot, &mmu);

@@ -266,6 +266,8 @@ LU_TEST(posix_mmap_anonymous)
     LU_CHECK_EQ(munmap(p, 3 * pg), 0); /* the hole is no error */
     CHECK_FAILS(munmap(p + 1, pg), EINVAL);
     CHECK_FAILS(munmap(p, 0), EINVAL);
+    LU_CHECK_EQ(mprotect(p, 0, PROT_READ), 0);
+    CHECK_FAILS(mprotect(p + 1, pg, PROT_READ), EINVAL);
     CHECK_FAILS(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), EINVAL);
     CHECK_FAILS(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, -1, 0), EBADF);
     void *wx = mmap(NULL, pg, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
