@@ -205,8 +205,9 @@ def build(out, cc, sources, flags, libs=()):
         return out
     r = subprocess.run(cc + flags + sources + ['-o', out + '.tmp'] + list(libs), capture_output=True, text=True)
     if r.returncode:
-        raise Missing(f'{" ".join(os.path.basename(c) for c in cc)} could not build {os.path.basename(out)}: '
-                      f'{(r.stderr.strip().splitlines() or ["?"])[-1]}')
+        lines = r.stderr.strip().splitlines() or ['?']
+        first = next((ln for ln in lines if 'error' in ln or 'undefined reference' in ln), lines[-1])
+        raise Missing(f'{" ".join(os.path.basename(c) for c in cc)} could not build {os.path.basename(out)}: {first}')
     os.rename(out + '.tmp', out)
     return out
 
