@@ -28,8 +28,9 @@ def note(msg):
 
 
 def find_program(name, build):
-    """Where the built app NAME lives for build ('host' or 'image')."""
-    for base in (os.path.join(BUILD, build), os.path.join(USER_APPS, name)):
+    """Where the built app NAME lives for build ('host' or 'image'): the
+    tree's apps, then `lucent build`'s, then the ports (ports/build)."""
+    for base in (os.path.join(BUILD, build), os.path.join(USER_APPS, name), os.path.join(BUILD, 'ports', name)):
         path = os.path.join(base, name) if base.endswith(build) else os.path.join(base, build, name)
         if os.path.isfile(path):
             return path
