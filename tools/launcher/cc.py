@@ -189,6 +189,11 @@ def run(argv0, argv):
     if info is not None:
         sys.stdout.write(info)
         return 0
+    if argv in (['--help'], ['-h']):
+        sys.stdout.write(__doc__.split('\n\n')[0] + '\n\n' + __doc__.split('\n\n')[1] + '\n\n'
+                         'Its own options: --target=image|host, --print-pkg-config-path, --print-meson-cross-file,\n'
+                         '--print-cmake-toolchain-file. Everything else is gcc\'s (gcc --help). docs/toolchain.md.\n')
+        return 0
     if '--version' in argv:
         sys.stdout.write(version(target))
         return 0

@@ -27,6 +27,13 @@ check(cc('image', '--target=host', '-dumpmachine').stdout == host_machine, '--ta
 check(cc('image', '-print-prog-name=ld').stdout.strip().endswith('ld'), '-print-prog-name=ld names a linker')
 r = cc('image', '-v')
 check(r.returncode == 0 and 'lucent-app.json' in r.stderr and 'gcc version' in r.stderr, '-v names the recipe')
+r = cc('image', '--help')
+check(r.returncode == 0 and '--print-pkg-config-path' in r.stdout, '--help lists lucent-cc\'s own options')
+for target in ('image', 'host'):
+    path = cc(target, '--print-cmake-toolchain-file').stdout.strip()
+    check(os.path.isfile(path) and path.endswith(f'lucent-{target}.cmake'), f'the {target} CMake toolchain file')
+    pc = cc(target, '--print-pkg-config-path').stdout.strip()
+    check(os.path.isfile(os.path.join(pc, 'lucent.pc')), f'lucent.pc of the {target} build is where lucent-cc says')
 r = cc('image', '--target=wasm', '-c', 'x.c')
 check(r.returncode != 0 and '--target=wasm' in r.stderr, 'an unknown --target is refused')
 
