@@ -3,6 +3,7 @@
  * first (so anything later can report), then traps (so faults are
  * reported), memory map and page tables, then clocks, then the C library.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <lucent/plat.h>
@@ -30,10 +31,11 @@ void __libc_init_array(void); /* newlib runs the constructors here; no newlib he
  * defines the real one in the second. */
 __attribute__((weak)) const char lu_image_name[] = "app";
 
-#define MAX_ARGS 64
 #define MAX_OPTS 32
 static char cmdline[2048];
-static char *argv_buf[MAX_ARGS + 1];
+/* The words after "--" when there is no argv file (args.c): a word takes at
+ * least two bytes of the line, so this many always fit. */
+static char *argv_buf[sizeof cmdline / 2 + 2];
 static char *opts[MAX_OPTS];
 static int nopts;
 
@@ -67,7 +69,7 @@ static int parse_cmdline(void)
         *o = '\0';
         if (!app && strcmp(w, "--") == 0)
             app = true;
-        else if (app && argc < MAX_ARGS)
+        else if (app)
             argv_buf[argc++] = w;
         else if (!app && nopts < MAX_OPTS)
             opts[nopts++] = w;
@@ -104,6 +106,13 @@ void kmain(struct hvm_start_info *si)
     tsc_init();
     time_init();
     int argc = parse_cmdline();
+    char **argv = argv_buf;
+    int r = boot_args(&argc, &argv); /* the launcher's exact argv, if it gave one */
+    if (r < 0 && r != -ENOENT && r != -ENODEV) {
+        kprintf("lucent: cannot read the app's arguments (%d)\n", r);
+        kernel_exit(125);
+    }
+    boot_environ(); /* before the constructors: they may read it */
     entropy_init();
     sched_init(); /* this flow becomes thread 1, "main" */
     locks_threads_up();
@@ -111,5 +120,5 @@ void kmain(struct hvm_start_info *si)
     __asm__ volatile("sti");
     drivers_init(); /* PCI and its drivers: virtio-console carries the channels */
     __libc_init_array();
-    exit(main(argc, argv_buf));
+    exit(main(argc, argv));
 }

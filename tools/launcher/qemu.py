@@ -80,12 +80,58 @@ def kvm_usable():
 _kvm_answer = None
 
 
+# The most an app's arguments may hold, in both builds, so that a vector one
+# build takes the other takes too: each argument below Linux's
+# MAX_ARG_STRLEN (128 KiB with its NUL), all of them (a NUL after each) at
+# most ARGS_MAX. The image reads them from fw_cfg (kernel/boot/args.c),
+# which has no smaller limit; the hostbuild's execve allows 2 MiB with the
+# environment under the default 8 MiB stack limit.
+ARG_MAX = 128 * 1024
+ARGS_MAX = 1024 * 1024
+
+
+def encode_args(args):
+    """The arguments as bytes (a str holds them as the launcher's own argv
+    decoded them: os.fsencode gives back the exact bytes, invalid UTF-8
+    included); a LucentError, before anything boots, for a vector one of
+    the builds could not take."""
+    out = [os.fsencode(a) for a in args]
+    for i, a in enumerate(out):
+        if b'\0' in a:
+            raise LucentError(f'argument {i + 1} holds a NUL byte, which no program can receive')
+        if len(a) + 1 > ARG_MAX:
+            raise LucentError(f'argument {i + 1} is {len(a)} bytes long; the most is {ARG_MAX - 1}')
+    total = sum(len(a) + 1 for a in out)
+    if total > ARGS_MAX:
+        raise LucentError(f'the arguments take {total} bytes (a NUL after each); the most is {ARGS_MAX}')
+    return out
+
+
+def encode_env(env):
+    """--env's K=V strings as bytes, for the image's fw_cfg file."""
+    out = [os.fsencode(kv) for kv in env]
+    for kv in out:
+        if b'\0' in kv or not kv.partition(b'=')[0]:
+            raise LucentError(f'bad environment entry {os.fsdecode(kv)!r} (want K=V, no NUL)')
+    return out
+
+
+def fw_cfg_file(name, path, strings):
+    """Writes @strings with a NUL after each to @path; the QEMU option that
+    hands it to the guest as fw_cfg file @name (commas doubled: QEMU's
+    option syntax)."""
+    with open(path, 'wb') as f:
+        f.write(b''.join(s + b'\0' for s in strings))
+    return ['-fw_cfg', f'name={name},file={path.replace(",", ",,")}']
+
+
 class Run:
     """One boot of an image under QEMU, with its console streamed."""
 
     def __init__(self, image, args, mem='64M', timeout=None, run_dir=None, quiet=False,
-                 kernel_opts=(), extra_qemu=()):
-        self.image, self.args, self.mem, self.timeout = image, args, mem, timeout
+                 kernel_opts=(), extra_qemu=(), env=()):
+        self.image, self.mem, self.timeout = image, mem, timeout
+        self.args, self.env = encode_args(args), encode_env(env)
         self.run_dir = run_dir or tempfile.mkdtemp(prefix='lucent-exec-')
         self.own_run_dir = run_dir is None
         self.quiet, self.kernel_opts, self.extra_qemu = quiet, list(kernel_opts), list(extra_qemu)
@@ -94,10 +140,14 @@ class Run:
         if not shutil.which(QEMU):
             raise LucentError(f'{QEMU} not found (apt-get install qemu-system-x86)')
         self.accel = 'kvm' if kvm_usable() else 'tcg'
-        cmdline = ' '.join(self.kernel_opts + ['--'] + [quote(a) for a in self.args])
+        # Kernel options stay on the command line; the app's argv and
+        # environment travel as fw_cfg files, which carry any bytes.
+        files = fw_cfg_file('opt/lucent/argv', os.path.join(self.run_dir, 'argv'), self.args)
+        if self.env:
+            files += fw_cfg_file('opt/lucent/env', os.path.join(self.run_dir, 'env'), self.env)
         return [QEMU, '-machine', 'pc,accel=' + self.accel, '-cpu', 'max' if self.accel == 'tcg' else 'host',
                 '-m', self.mem, '-nodefaults', '-no-reboot', '-display', 'none',
-                '-kernel', self.image, '-append', cmdline,
+                '-kernel', self.image, '-append', ' '.join(self.kernel_opts)] + files + [
                 '-serial', 'stdio',
                 '-chardev', f'file,id=exit,path={self.exit_file}',
                 '-device', 'isa-debugcon,iobase=0xe9,chardev=exit',
@@ -177,10 +227,6 @@ class Run:
             raise LucentError('the guest stopped without an exit status (triple fault or reset)')
         msg = self.qemu_err.decode(errors='replace').strip().splitlines()
         raise LucentError(f'QEMU failed (exit {self.rc}): {msg[-1] if msg else "no message"}')
-
-
-def quote(a):
-    return f'"{a}"' if (' ' in a or not a) else a
 
 
 def cmd_exec(argv):

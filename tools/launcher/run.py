@@ -15,7 +15,7 @@ import subprocess
 from . import plugin, proc
 from .channels import ChannelError, RunDir, host_env, qemu_args
 from .common import LucentError, ensure_built, note
-from .qemu import SIGNAMES, Run, kvm_usable
+from .qemu import SIGNAMES, Run, encode_args, kvm_usable
 
 
 def parse_mem(s):
@@ -37,6 +37,10 @@ def parser(plugins):
     p.add_argument('--timeout', type=float, default=None, help='kill the run after this many seconds')
     p.add_argument('--kernel-opt', action='append', default=[], metavar='K=V',
                    help='kernel command-line option (e.g. trace=sched); repeatable')
+    p.add_argument('--env', action='append', default=[], metavar='K[=V]',
+                   help='set K to V in the app\'s environment (K alone: the launcher\'s own value, if set); '
+                   'repeatable. The image starts from a small default environment, the hostbuild from the '
+                   'launcher\'s')
     p.add_argument('--quiet', action='store_true', help='do not print launcher status lines')
     p.add_argument('--run-dir', metavar='DIR', help='put the channel sockets in DIR (kept afterwards) '
                    'instead of a fresh $XDG_RUNTIME_DIR/lucent/APP-PID (removed afterwards)')
@@ -51,6 +55,7 @@ def cmd_run(argv):
         argv = pl.prepare_argv('run', argv)
     a = parser(plugins).parse_args(argv)
     a.args = a.args[1:] if a.args[:1] == ['--'] else a.args
+    a.env = env_pairs(a.env)
     path = ensure_built(a.app, 'host' if a.host else 'image')
     # ^C, SIGTERM and SIGHUP unwind through the finally blocks below (main()
     # installed proc.stop_on_signals), so the child and the helpers are
@@ -71,9 +76,28 @@ def cmd_run(argv):
         run_dir.close()
 
 
+def env_pairs(entries):
+    """--env's entries as K=V strings: K alone takes the launcher's value,
+    and is left out where the launcher has none (as `docker run -e K`)."""
+    out = []
+    for e in entries:
+        k, eq, _ = e.partition('=')
+        if not k:
+            raise LucentError(f'--env {e!r}: no variable name')
+        if eq:
+            out.append(e)
+        elif k in os.environ:
+            out.append(f'{k}={os.environ[k]}')
+    return out
+
+
 def run_host(ctx):
     a = ctx.args
+    encode_args(ctx.app_args + a.args)  # the image's limits, so both builds take the same vectors
     env = host_env(ctx.run_dir, os.environ)
+    for kv in a.env:
+        k, _, v = kv.partition('=')
+        env[k] = v
     for kv in ctx.kernel_opts:
         k, _, v = kv.partition('=')
         env['LUCENT_' + k.upper()] = v
@@ -97,7 +121,7 @@ def run_host(ctx):
 def run_image(ctx):
     a = ctx.args
     run = Run(ctx.program, ctx.app_args + a.args, mem=a.mem, timeout=a.timeout, run_dir=ctx.run_dir.path,
-              kernel_opts=ctx.kernel_opts,
+              kernel_opts=ctx.kernel_opts, env=a.env,
               extra_qemu=qemu_args(ctx.run_dir, tcp=ctx.tcp_channels, tcg=not kvm_usable()) + ctx.qemu_args)
     try:
         run.start()
