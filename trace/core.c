@@ -64,6 +64,7 @@ struct lu_trace_ring *lu_trace_ring_new(uint32_t tid)
     r->slots = slots;
     r->mask = nrec - 1;
     r->limit = nrec;
+    r->lapbase = (uintptr_t)slots;
     r->tid = tid;
     while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
         ;
@@ -132,8 +133,18 @@ int lu_trace_init(void)
     lu_trace_tps = __start_lu_tracepoints;
     lu_trace_ntps = lu_trace_tps ? (unsigned)(__stop_lu_tracepoints - __start_lu_tracepoints) : 0;
     for (unsigned i = 0; i < lu_trace_ntps; i++) {
-        lu_trace_tps[i].id = (uint16_t)i;
-        lu_trace_tps[i].cat_id = (uint16_t)cat_index(lu_trace_tps[i].category);
+        struct lu_tracepoint *tp = &lu_trace_tps[i];
+        tp->id = (uint16_t)i;
+        tp->cat_id = (uint16_t)cat_index(tp->category);
+        /* dynamic arguments' bounds made explicit, so writers compare
+         * with one load (0: the default; above the most allowed: that) */
+        for (int a = 0; a < tp->nargs && a < LU_TRACE_MAX_ARGS; a++)
+            if ((tp->arg_types[a] == LU_TRACE_DSTR || tp->arg_types[a] == LU_TRACE_DBYTES) &&
+                (tp->arg_max[a] == 0 || tp->arg_max[a] > LU_TRACE_MAX_MAX))
+                tp->arg_max[a] = tp->arg_max[a] ? LU_TRACE_MAX_MAX : LU_TRACE_DEFAULT_MAX;
+        if (tp->nargs == 1 && tp->arg_types[0] == LU_TRACE_DSTR)
+            tp->str_fast = tp->arg_max[0] < sizeof(struct lu_trace_rec) ? tp->arg_max[0]
+                                                                         : sizeof(struct lu_trace_rec);
     }
     lu_trace__rings_init();
     lu_trace__drain_init();

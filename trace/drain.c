@@ -397,7 +397,10 @@ static int drain_ring(struct lu_trace_ring *ring, unsigned *count)
     uint64_t pos = ring->tail;
     const struct lu_trace_rec *rec;
     struct lu_trace_rec own;
-    while ((rec = ring_peek(ring, pos))) {
+    /* a per-thread ring's head moves after the commit: reading no further
+     * than it, the drain never takes a stale slot of values for a record */
+    uint64_t end = ring->tid ? ring_head(ring) : UINT64_MAX;
+    while (pos < end && (rec = ring_peek(ring, pos))) {
         if (rec->id == LU_TRACE_PAD_ID) { /* the ring's end, skipped by a record that would wrap */
             pos += dyn_span(rec, NULL);
             continue;

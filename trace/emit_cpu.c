@@ -128,7 +128,7 @@ void lu_trace__emits(const struct lu_tracepoint *tp, const char *p, size_t n)
     s->ts = lu_plat_cycles();
     s->id = tp->id;
     s->tid = lu_plat_thread_id();
-    memcpy(s + 1, p, k);
+    dyn_copy(s + 1, p, k);
     s->args[0] = len;
     __atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 }

@@ -25,7 +25,10 @@
 struct lu_trace_ring {
     /* writer side */
     uint64_t head;              /* next position to reserve */
-    uint64_t limit;             /* writers' cached tail + size: reload when reached */
+    uint64_t limit;             /* writers' cached tail + size: reload when reached (per-thread
+                                   rings: also no further than the end of the array) */
+    uintptr_t lapbase;          /* per-thread rings: slot of position p = lapbase + p * 64, valid
+                                   up to limit (emit_thread.c) */
     uint64_t dropped_full;      /* records refused because the ring was full */
     struct lu_trace_rec *slots; /* == (void *)(this + 1): writers compute it */
     uint64_t mask;

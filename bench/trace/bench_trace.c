@@ -22,6 +22,10 @@
 
 LU_TRACEPOINT(bench_ev, "bench", INSTANT, (uint64_t, a), (uint64_t, b));
 LU_TRACEPOINT(stream_ev, "stream", INSTANT, (uint64_t, a), (uint64_t, b));
+/* one integer argument against one dynamic string (32 bytes copied) */
+LU_TRACEPOINT(bench_int, "bench", INSTANT, (uint64_t, a));
+LU_TRACEPOINT(bench_str, "bench", INSTANT, (lu_trace_str, path));
+static const char path32[] = "/static/css/app.0123456789ab.css"; /* 32 bytes */
 
 extern int bench_have_lttng;
 void loop_lttng(long n);
@@ -69,6 +73,18 @@ __attribute__((noinline)) void loop_lucent_on(long n)
         lu_trace_bench_ev((uint64_t)i, 7);
 }
 
+__attribute__((noinline)) void loop_int_on(long n)
+{
+    for (long i = 0; i < n; i++)
+        lu_trace_bench_int((uint64_t)i);
+}
+
+__attribute__((noinline)) void loop_str_on(long n)
+{
+    for (long i = 0; i < n; i++)
+        lu_trace_bench_str(lu_trace_strn(path32, sizeof path32 - 1));
+}
+
 __attribute__((noinline)) void loop_usdt(long n)
 {
     for (long i = 0; i < n; i++)
@@ -113,6 +129,8 @@ static int all(long n)
     lu_trace_set("bench");
     uint64_t d0 = lu_trace_dropped_total();
     row("lucent tracepoint, enabled", time_loop(loop_lucent, n, half), empty);
+    row("lucent tracepoint, enabled, 1 integer", time_loop(loop_int_on, n, half), empty);
+    row("lucent tracepoint, enabled, 32-byte string", time_loop(loop_str_on, n, half / 2), empty);
     printf("%-44s %8llu\n", "  (dropped while enabled)", (unsigned long long)(lu_trace_dropped_total() - d0));
     lu_trace_set("");
     row("USDT probe (no tracer attached)", time_loop(loop_usdt, n, n), empty);
@@ -176,6 +194,10 @@ int main(int argc, char **argv)
         lu_trace_bench_ev(0, 0); /* the thread's first event makes its ring: not counted */
         lu_trace_flush();
         loop_lucent_on(8192); /* enabled, into a ring with room */
+        lu_trace_flush();
+        loop_int_on(8192);
+        lu_trace_flush();
+        loop_str_on(4096); /* 2 slots each */
         lu_trace_set("");
         loop_usdt(k);
         loop_lttng(k);

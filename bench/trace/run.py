@@ -56,11 +56,15 @@ if shutil.which('valgrind'):
         if m:
             ir[m.group(2)] = int(m.group(1).replace(',', ''))
     # callgrind mode: 1e5 events per loop, except the enabled one (8192)
-    per = {k: v / (8192 if k == 'loop_lucent_on' else 1e5) for k, v in ir.items()}
+    counts = {'loop_lucent_on': 8192, 'loop_int_on': 8192, 'loop_str_on': 4096}
+    per = {k: v / counts.get(k, 1e5) for k, v in ir.items()}
     empty = per.get('loop_empty', 0)
     print(f'{"empty loop":44} {empty:8.1f} instructions/iteration (subtracted below)')
     for key, name in (('loop_floor', 'rdtsc ring write (the floor)'), ('loop_lucent', 'lucent tracepoint, disabled'),
-                      ('loop_lucent_on', 'lucent tracepoint, enabled'), ('loop_usdt', 'USDT probe, no tracer'),
+                      ('loop_lucent_on', 'lucent tracepoint, enabled'),
+                      ('loop_int_on', 'lucent tracepoint, enabled, 1 integer'),
+                      ('loop_str_on', 'lucent tracepoint, enabled, 32-byte string'),
+                      ('loop_usdt', 'USDT probe, no tracer'),
                       ('loop_lttng', 'LTTng-UST tracepoint, no session')):
         print(f'{name:44} {per.get(key, 0) - empty:8.1f} instructions/event')
 else:

@@ -161,6 +161,10 @@ struct lu_tracepoint {
     const char *arg_names[LU_TRACE_MAX_ARGS];
     uint8_t arg_types[LU_TRACE_MAX_ARGS];
     uint16_t arg_max[LU_TRACE_MAX_ARGS]; /* dynamic arguments: the bound, 0 = LU_TRACE_DEFAULT_MAX */
+    /* set by lu_trace_init for a tracepoint whose one argument is a string:
+     * the longest it records on the fast path (min(bound, 64): one slot of
+     * bytes); 64-bit so that the writer compares against it in memory */
+    uint64_t str_fast;
 } __attribute__((aligned(8)));
 
 /* The fixed-size record a tracepoint writes into its ring. */

@@ -65,7 +65,7 @@ LU_TEST(trace_dynamic_declarations)
     LU_CHECK_EQ(lu_tp_ut_dyn.arg_types[0], LU_TRACE_DSTR);
     LU_CHECK_EQ(lu_tp_ut_dyn.arg_types[1], LU_TRACE_I64);
     LU_CHECK_EQ(lu_tp_ut_dyn.arg_types[2], LU_TRACE_DBYTES);
-    LU_CHECK_EQ(lu_tp_ut_dyn.arg_max[0], 0); /* the default */
+    LU_CHECK_EQ(lu_tp_ut_dyn.arg_max[0], LU_TRACE_DEFAULT_MAX); /* made explicit by lu_trace_init */
     LU_CHECK_EQ(lu_tp_ut_dyn.arg_max[2], 8);
     LU_CHECK_EQ(lu_tp_ut_dyn1.arg_max[0], 300);
     LU_CHECK(strcmp(lu_tp_ut_dyn.arg_names[2], "key") == 0);

@@ -4,7 +4,12 @@ has never seen, /probe-1 ... /probe-50 (all 404), and the trace holds 50
 http_request slices carrying those paths and the Host header each request
 sent. Also: a path longer than the bound (128 bytes) is cut there and marked
 `path_truncated`; and one path asked for 20 times is interned, its bytes in
-the file once per sequence rather than once per request. Both builds."""
+the file once per sequence rather than once per request. Both builds.
+
+With an argument R (trace_paths_smallring): rings of R records, so records
+of two slots wrap the ring's end again and again (padding records) and many
+are dropped; then the check is that whatever arrived is intact: every path
+in the trace is one that was asked for, with its own Host header."""
 import os
 import signal
 import socket
@@ -22,9 +27,16 @@ path = os.path.join(tempfile.mkdtemp(prefix='lucent-trace-paths-'), 'httpd.pftra
 with socket.socket() as s:
     s.bind(('127.0.0.1', 0))
     port = s.getsockname()[1]
+RING = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 host = ['--host'] if BUILD == 'host' else []
+env = launcher_env()
+if RING:
+    # the image: only `http`, so that the kernel's own events (the scheduler's, whose losses
+    # trace_processor reports as errors) do not fill the tiny rings
+    host += ['--kernel-opt', f'trace_ring={RING}', '--kernel-opt', 'trace=http'] if BUILD == 'image' else []
+    env['LUCENT_TRACE_RING'] = str(RING)  # the hostbuild's spelling of trace_ring=
 cmd = [sys.executable, LAUNCHER, 'run', *host, '--trace', path, '--net', '--port', str(port), 'httpd']
-proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=launcher_env(),
+proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                         start_new_session=True)
 out, ready = [], threading.Event()
 
@@ -87,6 +99,29 @@ Q = [
     "select count(*) from slice s " + ARG.format(a='p', k='path') +
     f"where s.name = 'http_request' and p.string_value = '{REP}'",
 ]
+if RING:
+    # Records are lost here by design (tiny rings), and a lost END leaves a
+    # slice open, which the full validation rejects: the trace is loaded and
+    # queried by trace_processor instead, and checked for what arrived.
+    import validate_trace
+    Q = [
+        "select count(*) from slice s " + ARG.format(a='p', k='path') + "where s.name = 'http_request'",
+        "select count(*) from slice s " + ARG.format(a='p', k='path') + "where s.name = 'http_request' and not ("
+        f"p.string_value in ('{LONG[:128]}', '{REP}') or p.string_value glob '/probe-[0-9]*')",
+        "select count(*) from slice s " + ARG.format(a='p', k='path') + ARG.format(a='h', k='host') +
+        "where s.name = 'http_request' and p.string_value glob '/probe-*' "
+        "and h.string_value != 'host-' || substr(p.string_value, 8) || '.example'",
+        "select max(value) from counter c join counter_track t on c.track_id = t.id "
+        "where t.name glob 'trace drops*'"]
+    try:
+        v = [one(validate_trace.query(path, q)) for q in Q]
+    except validate_trace.TraceInvalid as e:
+        check(False, f'{BUILD}, {RING}-record rings: trace_processor loads the trace ({e})')
+    print(v)
+    check(v[0] and v[0] > 0, f'some http_request slices arrived ({v[0]}; drops counted: {v[3]})')
+    check(v[1] == 0, f'none carries a path that was not asked for (got {v[1]})')
+    check(v[2] == 0, f'none carries another request\'s Host header (got {v[2]})')
+    sys.exit(0)
 ok, vout, rows = validate(path, *Q)
 print(vout[-3000:])
 check(ok, f'{BUILD}: the trace validates (protoc + trace_processor)')
@@ -101,4 +136,4 @@ check(v[5] == REPEAT, f'{REPEAT} slices for {REP} (got {v[5]})')
 # thread), not once per request.
 raw = open(path, 'rb').read()
 copies = raw.count(REP.encode())
-check(1 <= copies <= 4, f'{REP} stored {copies} times for {REPEAT} requests (interned per sequence)')
+check(1 <= copies <= REPEAT // 2, f'{REP} stored {copies} times for {REPEAT} requests (interned per sequence)')
