@@ -143,8 +143,8 @@ int lu_trace_init(void)
                 (tp->arg_max[a] == 0 || tp->arg_max[a] > LU_TRACE_MAX_MAX))
                 tp->arg_max[a] = tp->arg_max[a] ? LU_TRACE_MAX_MAX : LU_TRACE_DEFAULT_MAX;
         if (tp->nargs == 1 && tp->arg_types[0] == LU_TRACE_DSTR)
-            tp->str_fast = tp->arg_max[0] < sizeof(struct lu_trace_rec) ? tp->arg_max[0]
-                                                                         : sizeof(struct lu_trace_rec);
+            tp->str_fast =
+                tp->arg_max[0] < sizeof(struct lu_trace_rec) ? tp->arg_max[0] : sizeof(struct lu_trace_rec);
     }
     lu_trace__rings_init();
     lu_trace__drain_init();

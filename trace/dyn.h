@@ -93,8 +93,8 @@ static inline void dyn_copy(void *dst, const void *src, size_t n)
 
 /* Fills args[] and the bytes after @s from the call's arguments; @lens:
  * from dyn_len for the dynamic ones. */
-static inline void dyn_fill(struct lu_trace_rec *s, const struct lu_tracepoint *tp, const struct lu_trace__arg *a,
-                            const uint32_t *lens)
+static inline void dyn_fill(struct lu_trace_rec *s, const struct lu_tracepoint *tp,
+                            const struct lu_trace__arg *a, const uint32_t *lens)
 {
     uint8_t *d = (uint8_t *)(s + 1);
     for (int i = 0; i < tp->nargs; i++) {

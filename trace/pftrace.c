@@ -268,7 +268,8 @@ static int dvals(struct lu_pf_seq *s, const struct lu_tracepoint *tp, const stru
         if (!is_dyn(tp->arg_types[i]))
             continue;
         uint32_t n = data ? LU_TRACE_DLEN(rec->args[i]) : 0;
-        v[i] = (struct dval){.p = d ? d : (const uint8_t *)"", .n = n, .cut = (rec->args[i] & LU_TRACE_DTRUNC) != 0};
+        v[i] = (struct dval){
+            .p = d ? d : (const uint8_t *)"", .n = n, .cut = (rec->args[i] & LU_TRACE_DTRUNC) != 0};
         if (d)
             d += n;
         if (!s->strs)
@@ -327,7 +328,7 @@ static void pb_cut(struct pb *w, const struct lu_tracepoint *tp, int i)
         n = sizeof name - 11;
     memcpy(name, tp->arg_names[i], n);
     memcpy(name + n, "_truncated", 10);
-    uint8_t *m = pb_open(w, 4); /* TrackEvent.debug_annotations */
+    uint8_t *m = pb_open(w, 4);    /* TrackEvent.debug_annotations */
     pb_bytes(w, 10, name, n + 10); /* name */
     pb_uint(w, 2, 1);              /* bool_value */
     pb_close(w, m);

@@ -17,8 +17,8 @@ struct http_request {
     size_t path_len;  /* up to '?' (the query is ignored) */
     const char *host; /* the Host header's value, into the buffer too; NULL: none */
     size_t host_len;
-    int minor;        /* HTTP/1.<minor>: 0 or 1 */
-    bool keep_alive;  /* after this request (1.1 default, Connection: header) */
+    int minor;       /* HTTP/1.<minor>: 0 or 1 */
+    bool keep_alive; /* after this request (1.1 default, Connection: header) */
     size_t content_length;
     size_t head_len; /* bytes of the request head, blank line included */
 };

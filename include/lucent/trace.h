@@ -141,7 +141,7 @@ static inline lu_trace_bytes lu_trace_bytes_of(const void *p, size_t len)
 #define LU_TRACE_MAX_MAX 1024    /* the most a declaration may say */
 /* In a record, a dynamic argument's args[i]: the bytes it stored and
  * whether it was cut; the bytes follow the record, argument after argument. */
-#define LU_TRACE_DLEN(v) ((uint32_t)(v) & 0xffffu)
+#define LU_TRACE_DLEN(v) ((uint32_t)(v)&0xffffu)
 #define LU_TRACE_DTRUNC (1u << 16)
 /* A record that fills the ring's end when a record with dynamic arguments
  * would wrap: args[0] more slots follow it; readers skip it. */
@@ -264,8 +264,10 @@ static inline size_t lu_trace__non(const volatile void *x) { return 0; }
     _Generic((x), double: lu_trace__f64, float: lu_trace__f64, char *: lu_trace__ptr,            \
              const char *: lu_trace__ptr, void *: lu_trace__ptr, const void *: lu_trace__ptr,      \
              lu_trace_str: lu_trace__sptr, lu_trace_bytes: lu_trace__bptr, default: lu_trace__int)(x)
-#define lu_trace__dp(x) _Generic((x), lu_trace_str: lu_trace__sp, lu_trace_bytes: lu_trace__bp, default: lu_trace__nop)(&(x))
-#define lu_trace__dn(x) _Generic((x), lu_trace_str: lu_trace__sn, lu_trace_bytes: lu_trace__bn, default: lu_trace__non)(&(x))
+#define lu_trace__dp(x)                                                                                      \
+    _Generic((x), lu_trace_str : lu_trace__sp, lu_trace_bytes : lu_trace__bp, default : lu_trace__nop)(&(x))
+#define lu_trace__dn(x)                                                                                      \
+    _Generic((x), lu_trace_str : lu_trace__sn, lu_trace_bytes : lu_trace__bn, default : lu_trace__non)(&(x))
 
 /* (T){0}, not (T)0: a struct type cannot be cast to */
 #define lu_trace__type(T)                                                                                    \
@@ -274,8 +276,8 @@ static inline size_t lu_trace__non(const volatile void *x) { return 0; }
              const void *: LU_TRACE_PTR, signed char: LU_TRACE_I64, short: LU_TRACE_I64,         \
              int: LU_TRACE_I64, long: LU_TRACE_I64, long long: LU_TRACE_I64, char: LU_TRACE_I64, \
              lu_trace_str: LU_TRACE_DSTR, lu_trace_bytes: LU_TRACE_DBYTES, default: LU_TRACE_U64)
-#define lu_trace__isdyn(T) _Generic((T){0}, lu_trace_str: 1, lu_trace_bytes: 1, default: 0)
-#define lu_trace__isstr(T) _Generic((T){0}, lu_trace_str: 1, default: 0)
+#define lu_trace__isdyn(T) _Generic((T){0}, lu_trace_str : 1, lu_trace_bytes : 1, default : 0)
+#define lu_trace__isstr(T) _Generic((T){0}, lu_trace_str : 1, default : 0)
 
 /* Argument-list plumbing: each argument is a parenthesised (type, name). */
 #define LU__CAT_(a, b) a##b
@@ -324,8 +326,7 @@ static inline size_t lu_trace__non(const volatile void *x) { return 0; }
 #define LU__ISDYNTOK(T) LU__TSECOND(LU__PASTE(LU__DYNTOK_, T))
 #define LU__IF_1(t, f) t
 #define LU__IF_0(t, f) f
-#define LU__USDT_ARG(T, n, ...)                                                                              \
-    LU__PASTE2(LU__IF_, LU__ISDYNTOK(T))(LU__USDT_DYN, LU__USDT_ONE)(n)
+#define LU__USDT_ARG(T, n, ...) LU__PASTE2(LU__IF_, LU__ISDYNTOK(T))(LU__USDT_DYN, LU__USDT_ONE)(n)
 #define LU__PASTE2_(a, b) a##b
 #define LU__PASTE2(a, b) LU__PASTE2_(a, b)
 #define LU__USDT_ONE(n) , lu_trace__u64(n)
@@ -369,7 +370,7 @@ static inline size_t lu_trace__non(const volatile void *x) { return 0; }
         if (!(0 LU__MAP(LU__DYN, ##__VA_ARGS__)))                                                            \
             LU__CAT(lu_trace__emit, LU__NARG(__VA_ARGS__))(&lu_tp_##ident LU__MAP(LU__VAL, ##__VA_ARGS__));  \
         else                                                                                                 \
-            LU__EMITDYN(ident, LU__NARG(__VA_ARGS__), ##__VA_ARGS__);                                       \
+            LU__EMITDYN(ident, LU__NARG(__VA_ARGS__), ##__VA_ARGS__);                                        \
     } while (0)
 #define LU__EMITDYN(ident, n, ...) LU__DCAT(LU__EMITDYN, n)(ident, ##__VA_ARGS__)
 #define LU__DCAT_(a, b) a##b
@@ -399,7 +400,7 @@ static inline size_t lu_trace__non(const volatile void *x) { return 0; }
         .category = cat,                                                                                     \
         .arg_names = {LU__MAP(LU__NAME, ##__VA_ARGS__)},                                                     \
         .arg_types = {LU__MAP(LU__TYPE, ##__VA_ARGS__)},                                                     \
-        .dyn = 0 LU__MAP(LU__DYN, ##__VA_ARGS__),                                                           \
+        .dyn = 0 LU__MAP(LU__DYN, ##__VA_ARGS__),                                                            \
         .arg_max = {LU__MAP(LU__MAXB, ##__VA_ARGS__)}};                                                      \
     LU__USDT_SEMAPHORE(ident)                                                                                \
     /* on in the process, or a USDT tracer attached (hostbuild) */                                           \
