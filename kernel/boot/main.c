@@ -20,6 +20,7 @@
 #include "../lib/kprintf.h"
 #include "../libc/entropy.h"
 #include "../libc/locks.h"
+#include "../libc/stdin.h"
 #include "../mm/heap.h"
 #include "../sched/sched.h"
 #include "boot.h"
@@ -113,6 +114,7 @@ void kmain(struct hvm_start_info *si)
         kernel_exit(125);
     }
     boot_environ(); /* before the constructors: they may read it */
+    stdin_init();
     entropy_init();
     sched_init(); /* this flow becomes thread 1, "main" */
     locks_threads_up();

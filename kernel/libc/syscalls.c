@@ -17,6 +17,7 @@
 #include "../exit.h"
 #include "../net/net.h"
 #include "fd.h"
+#include "stdin.h"
 
 /* A slice per read and write, on the calling thread (category "syscall"). */
 LU_TRACE_SLICE(write, "syscall", (int, fd), (size_t, len));
@@ -70,10 +71,7 @@ int read(int fd, void *buf, size_t n)
     }
     if (fd != 0)
         return errno = EBADF, -1;
-    /* The console has no input line discipline yet: report end of file. */
-    (void)buf;
-    (void)n;
-    return 0;
+    return fail((int)stdin_read(buf, n)); /* the launcher's stdin (stdin.c) */
 }
 
 int close(int fd)
@@ -124,7 +122,9 @@ int fstat(int fd, struct stat *st)
     return 0;
 }
 
-int isatty(int fd) { return fd >= 0 && fd <= 2; }
+/* stdout and stderr are the console; stdin is a terminal when the
+ * launcher's is (stdin.c). */
+int isatty(int fd) { return fd == 0 ? stdin_isatty() : fd == 1 || fd == 2; }
 
 /* 0 when @fd is open (console, table or socket), else -EBADF. */
 static int fd_open(int fd)

@@ -19,8 +19,10 @@ import stat
 import tempfile
 
 # Every image gets these ports; an app opens the ones it uses. lucent.test is
-# for the channel tests and bench/channel (apps/chan-echo).
-CHANNELS = ('lucent.trace', 'lucent.metrics', 'lucent.gdb', 'lucent.test')
+# for the channel tests and bench/channel (apps/chan-echo); lucent.stdin
+# carries the launcher's stdin to fd 0 (stdin.py), which the launcher itself
+# feeds.
+CHANNELS = ('lucent.trace', 'lucent.metrics', 'lucent.gdb', 'lucent.test', 'lucent.stdin')
 
 # A UNIX socket path must fit in sockaddr_un.sun_path (108 bytes with NUL).
 SUN_PATH_MAX = 107

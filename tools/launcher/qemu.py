@@ -129,8 +129,8 @@ class Run:
     """One boot of an image under QEMU, with its console streamed."""
 
     def __init__(self, image, args, mem='64M', timeout=None, run_dir=None, quiet=False,
-                 kernel_opts=(), extra_qemu=(), env=()):
-        self.image, self.mem, self.timeout = image, mem, timeout
+                 kernel_opts=(), extra_qemu=(), env=(), stdin=None):
+        self.image, self.mem, self.timeout, self.stdin = image, mem, timeout, stdin
         self.args, self.env = encode_args(args), encode_env(env)
         self.run_dir = run_dir or tempfile.mkdtemp(prefix='lucent-exec-')
         self.own_run_dir = run_dir is None
@@ -145,6 +145,8 @@ class Run:
         files = fw_cfg_file('opt/lucent/argv', os.path.join(self.run_dir, 'argv'), self.args)
         if self.env:
             files += fw_cfg_file('opt/lucent/env', os.path.join(self.run_dir, 'env'), self.env)
+        if self.stdin:  # stdin.py's kind: the launcher forwards its stdin (kernel/libc/stdin.c)
+            files += fw_cfg_file('opt/lucent/stdin', os.path.join(self.run_dir, 'stdin'), [self.stdin.encode()])
         return [QEMU, '-machine', 'pc,accel=' + self.accel, '-cpu', 'max' if self.accel == 'tcg' else 'host',
                 '-m', self.mem, '-nodefaults', '-no-reboot', '-display', 'none',
                 '-kernel', self.image, '-append', ' '.join(self.kernel_opts)] + files + [

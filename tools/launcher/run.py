@@ -12,7 +12,7 @@ import contextlib
 import os
 import subprocess
 
-from . import plugin, proc
+from . import plugin, proc, stdin
 from .channels import ChannelError, RunDir, host_env, qemu_args
 from .common import LucentError, ensure_built, note
 from .qemu import SIGNAMES, Run, encode_args, kvm_usable
@@ -121,10 +121,13 @@ def run_host(ctx):
 def run_image(ctx):
     a = ctx.args
     run = Run(ctx.program, ctx.app_args + a.args, mem=a.mem, timeout=a.timeout, run_dir=ctx.run_dir.path,
-              kernel_opts=ctx.kernel_opts, env=a.env,
+              kernel_opts=ctx.kernel_opts, env=a.env, stdin=stdin.kind(),
               extra_qemu=qemu_args(ctx.run_dir, tcp=ctx.tcp_channels, tcg=not kvm_usable()) + ctx.qemu_args)
+    pump = None
     try:
         run.start()
+        if run.stdin:
+            pump = stdin.Pump(ctx.run_dir.socket(stdin.CHANNEL), run.proc)
         if not a.quiet:
             note(f'booting {ctx.program} ({"KVM" if run.accel == "kvm" else "TCG, no usable /dev/kvm"}, '
                  f'{a.mem}), run dir {ctx.run_dir.path}')
@@ -133,6 +136,8 @@ def run_image(ctx):
         if getattr(run, 'proc', None) and run.proc.poll() is None:
             run.kill()
             run.proc.wait()
+        if pump:
+            pump.close()
     if not a.quiet:
         first = f'{run.first_line * 1000:.0f} ms' if run.first_line is not None else 'none'
         extra = f' ({SIGNAMES[status - 128]})' if status - 128 in SIGNAMES else ''
