@@ -14,6 +14,7 @@
 #include "drivers/pci.h"
 #include "drivers/virtio.h"
 #include "lib/kprintf.h"
+#include "libc/ksignal.h"
 #include "mm/heap.h"
 #include "mm/pages.h"
 #include "sched/sched.h"
@@ -74,6 +75,22 @@ static void irq_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
 }
 LU_COLLECTOR(interrupts, "lucent_interrupts_total", "Device interrupts handled, by vector.",
              LU_METRIC_COUNTER, 0, LU_LABEL_NAMES("vector"), irq_collect);
+
+/* Signals acted on (a handler run or a default action), by number; only
+ * numbers that have been. */
+static void signal_collect(struct lu_metrics_sink *s, const struct lu_metric *m)
+{
+    for (int sig = 1; sig < 64; sig++) {
+        uint64_t n = signal_delivered(sig);
+        if (!n)
+            continue;
+        char id[4] = {0};
+        ksnprintf(id, sizeof id, "%d", sig);
+        lu_metrics_emit(s, LU_VALUES(id), (int64_t)n);
+    }
+}
+LU_COLLECTOR(signals, "lucent_signals_delivered_total", "Signals delivered, by number.", LU_METRIC_COUNTER, 0,
+             LU_LABEL_NAMES("signal"), signal_collect);
 
 /* ---- virtio queues -------------------------------------------------------- */
 

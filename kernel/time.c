@@ -12,6 +12,7 @@
 #include <arch/rtc.h>
 #include <arch/tsc.h>
 #include "ktime.h"
+#include "libc/ksignal.h"
 #include "sched/sched.h"
 
 static uint64_t tsc0, boot_epoch_ns, mult; /* ns = (cycles * mult) >> 32 */
@@ -67,7 +68,16 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
         return errno = EINVAL, -1;
-    kernel_sleep_until(lu_plat_now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec);
+    uint64_t deadline = lu_plat_now_ns() + (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
+    if (kernel_sleep_until(deadline) == -EINTR) {
+        /* a signal cut it short: what was left, then its handler (POSIX:
+         * the handler has run when nanosleep returns EINTR) */
+        uint64_t now = lu_plat_now_ns(), left = deadline > now ? deadline - now : 0;
+        if (rem)
+            *rem = (struct timespec){(time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL)};
+        signal_deliver_pending();
+        return errno = EINTR, -1;
+    }
     if (rem)
         *rem = (struct timespec){0, 0};
     return 0;
@@ -81,7 +91,8 @@ int usleep(useconds_t us)
 
 unsigned sleep(unsigned s)
 {
-    struct timespec ts = {s, 0};
-    nanosleep(&ts, NULL);
+    struct timespec ts = {s, 0}, rem = {0, 0};
+    if (nanosleep(&ts, &rem) < 0)
+        return (unsigned)rem.tv_sec + (rem.tv_nsec > 0); /* seconds not slept, rounded up */
     return 0;
 }

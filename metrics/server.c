@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -78,6 +79,10 @@ int lu_metrics_serve(const struct lu_metrics_io *io)
 
 static void *server_main(void *arg)
 {
+    /* the app's signals are for the app's threads to take, not this helper */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     lu_metrics_serve(arg);
     return NULL;
 }

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "internal.h"
@@ -19,6 +20,10 @@ static int started, stop;
 __attribute__((force_align_arg_pointer)) static void *drain_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "lucent-trace");
+    /* the app's signals are for the app's threads to take, not this helper */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     /* Sleep after a pass that found little, not only nothing: with the
      * kernel's own tracepoints on, the drain's writes (virtio kicks, its own
      * switches and wake-ups) are events too, and "sleep only when empty"

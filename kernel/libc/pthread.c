@@ -68,6 +68,9 @@ int pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*fn)(void 
                                         attr && attr->detachstate == PTHREAD_CREATE_DETACHED);
     if (!t)
         return EAGAIN;
+    /* POSIX: a new thread starts with its creator's signal mask (it blocks
+     * everything until here, which only defers a signal meant for it) */
+    t->sig_blocked = thread_current()->sig_blocked;
     *out = t;
     return 0;
 }

@@ -176,15 +176,6 @@ off_t lseek(int fd, off_t off, int whence)
 
 int getpid(void) { return (int)lu_plat_process_id(); }
 
-int kill(int pid, int sig)
-{
-    if (pid != getpid())
-        return errno = ESRCH, -1;
-    if (sig == SIGABRT)
-        LU_PANIC("abort() called");
-    kernel_exit(128 + sig);
-}
-
 void _exit(int status) { kernel_exit(status); }
 
 /* newlib's crt hooks: constructors run through __libc_init_array. */

@@ -12,6 +12,7 @@
 #include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/switch.h>
+#include "../libc/ksignal.h"
 #include "sched.h"
 
 #define SLICE_NS 10000000ULL
@@ -20,6 +21,7 @@ static struct cpu cpu0;
 static struct lu_thread *runq_head, *runq_tail;
 static struct lu_thread *sleepers; /* sorted by deadline */
 static struct lu_thread *dead;     /* exited detached threads whose stacks await freeing */
+static struct sched_timer *timers; /* armed callbacks, sorted by deadline */
 static uint64_t armed_for;
 static uint64_t busy_ns; /* CPU time of every thread but idle, to the last switch */
 
@@ -109,6 +111,8 @@ static void timer_program(void)
     uint64_t next = 0;
     if (sleepers)
         next = sleepers->deadline;
+    if (timers && (!next || timers->deadline < next))
+        next = timers->deadline;
     if (ready() && cpu0.current != cpu0.idle && (!next || cpu0.slice_end < next))
         next = cpu0.slice_end;
     if (next != armed_for) {
@@ -232,12 +236,44 @@ void sched_defer_reap(struct lu_thread *t)
     dead = t;
 }
 
+void sched_timer_cancel(struct sched_timer *tm)
+{
+    for (struct sched_timer **pp = &timers; *pp; pp = &(*pp)->next)
+        if (*pp == tm) {
+            *pp = tm->next;
+            break;
+        }
+    tm->deadline = 0;
+    tm->next = NULL;
+}
+
+void sched_timer_arm(struct sched_timer *tm, uint64_t deadline)
+{
+    sched_timer_cancel(tm);
+    if (!deadline)
+        return;
+    tm->deadline = deadline;
+    struct sched_timer **pp = &timers;
+    while (*pp && (*pp)->deadline <= deadline)
+        pp = &(*pp)->next;
+    tm->next = *pp;
+    *pp = tm;
+    timer_program();
+}
+
 void sched_timer_interrupt(void)
 {
     uint64_t now = lu_plat_now_ns();
     armed_for = 0;
     while (sleepers && sleepers->deadline <= now)
         wake(sleepers, -ETIMEDOUT);
+    while (timers && timers->deadline <= now) {
+        struct sched_timer *tm = timers;
+        timers = tm->next;
+        tm->deadline = 0;
+        tm->next = NULL;
+        tm->fn(tm, now); /* may re-arm itself */
+    }
     if (cpu0.current != cpu0.idle && ready() && now >= cpu0.slice_end)
         cpu0.need_resched = true;
     timer_program();
@@ -256,13 +292,34 @@ void sched_yield_now(void)
     irq_restore(f);
 }
 
+int sched_block_interruptible(struct lu_waitq *wq, uint64_t deadline)
+{
+    struct lu_thread *t = cpu0.current;
+    /* checked with interrupts off, so a signal posted after this point
+     * finds the thread marked and wakes it: none is lost in between */
+    if (signal_deliverable(t))
+        return -EINTR;
+    t->sig_interruptible = true;
+    int r = sched_block(wq, deadline);
+    t->sig_interruptible = false;
+    return r;
+}
+
+void sched_interrupt(struct lu_thread *t)
+{
+    if (t->sig_interruptible && (t->state == T_BLOCKED || t->state == T_SLEEPING))
+        wake(t, -EINTR);
+}
+
 /* nanosleep (time.c) waits here. */
-void kernel_sleep_until(uint64_t deadline_ns)
+int kernel_sleep_until(uint64_t deadline_ns)
 {
     unsigned long f = irq_save();
-    while (lu_plat_now_ns() < deadline_ns)
-        sched_block(NULL, deadline_ns);
+    int r = 0;
+    while (r != -EINTR && lu_plat_now_ns() < deadline_ns)
+        r = sched_block_interruptible(NULL, deadline_ns);
     irq_restore(f);
+    return r == -EINTR ? -EINTR : 0;
 }
 
 int sched_yield(void)

@@ -36,6 +36,13 @@ struct lu_thread {
 
     uint64_t cpu_ns, switches, ran_since;
 
+    /* Signals (libc/signal.c). Bit n is signal n, as in newlib's sigset_t.
+     * A thread from thread_alloc blocks every signal (the kernel's own
+     * threads never run handlers); pthread_create gives the creator's. */
+    uint64_t sig_blocked, sig_pending;
+    bool sig_interruptible; /* blocked where a signal ends the wait (EINTR) */
+    unsigned locks_held;    /* kernel mutexes held: no asynchronous handler meanwhile */
+
     void *(*fn)(void *);
     void *arg, *retval;
     bool detached, joined;
@@ -74,7 +81,25 @@ int sched_block(struct lu_waitq *wq, uint64_t deadline);
 int sched_wake_one(struct lu_waitq *wq);
 int sched_wake_all(struct lu_waitq *wq);
 void sched_yield_now(void);
-void kernel_sleep_until(uint64_t deadline_ns); /* blocks until @deadline_ns (monotonic): nanosleep */
+/* Blocks until @deadline_ns (monotonic): nanosleep. Returns 0, or -EINTR
+ * when a signal for the thread cut the sleep short. */
+int kernel_sleep_until(uint64_t deadline_ns);
+/* sched_block for waits that a signal ends (sleeps, pause, sigsuspend):
+ * returns -EINTR at once if a signal is deliverable to the thread, or when
+ * one is posted to it meanwhile (sched_interrupt). Interrupts off. */
+int sched_block_interruptible(struct lu_waitq *wq, uint64_t deadline);
+/* Wakes @t with -EINTR if it waits in sched_block_interruptible (irqs off). */
+void sched_interrupt(struct lu_thread *t);
+/* A callback from the timer interrupt at a deadline (monotonic ns), one
+ * shot; interrupts are off when it runs. Arming an armed timer moves it.
+ * The record is the caller's (static), so arming never allocates. */
+struct sched_timer {
+    uint64_t deadline; /* 0: not armed */
+    void (*fn)(struct sched_timer *tm, uint64_t now);
+    struct sched_timer *next;
+};
+void sched_timer_arm(struct sched_timer *tm, uint64_t deadline); /* irqs off */
+void sched_timer_cancel(struct sched_timer *tm);                 /* irqs off */
 struct cpu *cpu_self(void);
 extern struct lu_thread *thread_list;
 /* Queues an exited detached thread; it is freed after the next switch. */

@@ -23,6 +23,7 @@ static bool take(pthread_mutex_t *m, struct lu_thread *self)
     if (!m->owner) {
         m->owner = self;
         m->count = 1;
+        self->locks_held++;
         return true;
     }
     if (m->owner == self && m->type == PTHREAD_MUTEX_RECURSIVE) {
@@ -83,6 +84,7 @@ int kmutex_unlock(pthread_mutex_t *m)
     }
     if (--m->count == 0) {
         m->owner = NULL;
+        self->locks_held--;
         if (m->waiters.head)
             sched_wake_one(&m->waiters);
     }

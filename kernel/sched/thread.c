@@ -86,6 +86,7 @@ struct lu_thread *thread_alloc(const char *name, void *(*fn)(void *), void *arg,
     t->fn = fn;
     t->arg = arg;
     t->detached = detached;
+    t->sig_blocked = ~0ULL; /* pthread_create relaxes it to the creator's */
     _REENT_INIT_PTR(&t->reent);
 
     /* The frame ctx_switch pops: MXCSR/FCW, r15..r12, rbx (= t), rbp, and

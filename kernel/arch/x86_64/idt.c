@@ -7,7 +7,9 @@
 #include <lucent/trace.h>
 #include <arch/cpu.h>
 #include <arch/irq.h>
+#include <arch/signal.h>
 #include <arch/trap.h>
+#include "../../libc/ksignal.h"
 
 struct __attribute__((packed)) idt_gate {
     uint16_t off_lo, sel;
@@ -104,6 +106,10 @@ LU_TRACEPOINT(exception, "irq", INSTANT, (uint64_t, vector), (uint64_t, error), 
 
 void trap_dispatch(struct trap_frame *tf)
 {
+    if (tf->vector == TRAP_VEC_SIGNAL) {
+        signal_trap(tf); /* a thread redirected into its handlers (sigframe.c) */
+        return;
+    }
     if (tf->vector >= 32) {
         irq_dispatch(tf);
         return;

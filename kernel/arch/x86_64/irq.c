@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/irq.h>
 #include <arch/trap.h>
+#include "../../libc/ksignal.h"
 #include "../../sched/sched.h"
 
 struct slot {
@@ -81,4 +82,5 @@ void irq_dispatch(struct trap_frame *tf)
     lapic_eoi();
     lu_trace_irq_exit();
     sched_irq_exit();
+    signal_irq_return(tf); /* on the thread that resumes: its handlers first */
 }
