@@ -61,7 +61,13 @@ def q(a):
     return struct.unpack('<Q', bytes(mem(a, 8)))[0]
 for th in gdb.selected_inferior().threads():
     th.switch()
-    f = gdb.newest_frame().older()
+    # The interrupt's frame: below the scheduler's frames (how many depends
+    # on what the compiler inlined into the interrupt's exit path).
+    f = gdb.newest_frame()
+    for _ in range(6):
+        if f is None or f.type() == gdb.SIGTRAMP_FRAME:
+            break
+        f = f.older()
     if f is None or f.type() != gdb.SIGTRAMP_FRAME:
         continue
     n += 1
