@@ -21,7 +21,7 @@
 #define PIT_HZ 1193182ULL
 #define CAL_MS 5
 #define CAL_TICKS (PIT_HZ * CAL_MS / 1000)
-#define TRIES 8          /* a try whose samples were cut by a host pause is taken again */
+#define TRIES 8        /* a try whose samples were cut by a host pause is taken again */
 #define GOOD_PPM 10000 /* 1%: a quiet try is well inside it, a paused one far outside */
 
 static uint64_t hz;
